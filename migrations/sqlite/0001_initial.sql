@@ -1,0 +1,77 @@
+-- Accounts, sessions, calls, entries (submissions), their versions, receipt counters, audit log.
+-- Instants are UTC seconds since the epoch.
+CREATE TABLE users (
+  id            TEXT PRIMARY KEY,
+  email         TEXT NOT NULL UNIQUE,
+  password_hash TEXT NOT NULL,
+  role          TEXT NOT NULL CHECK (role IN ('applicant', 'admin')),
+  contact_name  TEXT NOT NULL DEFAULT '',
+  phone         TEXT NOT NULL DEFAULT '',
+  org_name_zh   TEXT NOT NULL DEFAULT '',
+  org_name_en   TEXT NOT NULL DEFAULT '',
+  org_type      TEXT NOT NULL DEFAULT '',
+  country       TEXT NOT NULL DEFAULT '',
+  overseas      INTEGER NOT NULL DEFAULT 0,
+  created_at    BIGINT NOT NULL
+);
+
+CREATE TABLE sessions (
+  token_hash  TEXT PRIMARY KEY,
+  user_id     TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  csrf_token  TEXT NOT NULL,
+  created_at  BIGINT NOT NULL,
+  expires_at  BIGINT NOT NULL
+);
+CREATE INDEX sessions_user ON sessions (user_id);
+
+CREATE TABLE calls (
+  slug        TEXT PRIMARY KEY,
+  definition  TEXT NOT NULL,           -- JSON (core/call.h to_json)
+  updated_at  BIGINT NOT NULL
+);
+
+CREATE TABLE submissions (
+  id            TEXT PRIMARY KEY,      -- opaque, random
+  call_slug     TEXT NOT NULL REFERENCES calls (slug),
+  category      TEXT NOT NULL,
+  owner_id      TEXT NOT NULL REFERENCES users (id),
+  status        TEXT NOT NULL CHECK (status IN ('draft', 'submitted', 'withdrawn')),
+  receipt       TEXT UNIQUE,
+  fields        TEXT NOT NULL,         -- JSON (core/entry.h to_json)
+  version       INTEGER NOT NULL DEFAULT 1,
+  created_at    BIGINT NOT NULL,
+  updated_at    BIGINT NOT NULL,
+  submitted_at  BIGINT
+);
+CREATE INDEX submissions_owner ON submissions (owner_id, updated_at);
+CREATE INDEX submissions_call ON submissions (call_slug, category, status);
+
+-- Each submitted state of an entry: the submit itself, every edit after it, the withdrawal.
+CREATE TABLE submission_versions (
+  submission_id TEXT NOT NULL REFERENCES submissions (id),
+  version       INTEGER NOT NULL,
+  status        TEXT NOT NULL,
+  fields        TEXT NOT NULL,
+  author_id     TEXT NOT NULL,
+  created_at    BIGINT NOT NULL,
+  PRIMARY KEY (submission_id, version)
+);
+
+-- Receipt numbers: one counter per call and category, advanced inside the submit transaction.
+CREATE TABLE receipt_counters (
+  call_slug TEXT NOT NULL,
+  category  TEXT NOT NULL,
+  last      INTEGER NOT NULL,
+  PRIMARY KEY (call_slug, category)
+);
+
+CREATE TABLE audit_log (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  at           BIGINT NOT NULL,
+  actor_id     TEXT,
+  action       TEXT NOT NULL,
+  object_type  TEXT NOT NULL,
+  object_id    TEXT NOT NULL,
+  detail       TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX audit_log_object ON audit_log (object_type, object_id);

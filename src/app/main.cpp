@@ -1,0 +1,170 @@
+// laurel: the server and the operator's commands (see `laurel --help`).
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "http/server.h"
+#include "infra/countries.h"
+#include "infra/crypto.h"
+#include "infra/resources.h"
+#include "service/accounts.h"
+#include "service/calls.h"
+#include "store/db.h"
+#include "web/app.h"
+
+namespace {
+
+using namespace laurel;
+
+struct Config {
+  std::string database = "sqlite:data/laurel.db";
+  std::string listen = "127.0.0.1:8080";
+  size_t max_body_bytes = 1 << 20;
+  int threads = 16;
+  bool demo = false;
+};
+
+void read_config(const std::string& path, Config& c) {
+  toml::table t;
+  try {
+    t = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    throw std::runtime_error(path + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
+  }
+  if (auto v = t["database"].value<std::string>()) c.database = *v;
+  if (auto v = t["listen"].value<std::string>()) c.listen = *v;
+  if (auto v = t["max_body_bytes"].value<int64_t>()) c.max_body_bytes = size_t(*v);
+  if (auto v = t["threads"].value<int64_t>()) c.threads = int(*v);
+  if (auto v = t["demo"].value<bool>()) c.demo = *v;
+}
+
+std::vector<std::string> common_passwords() {
+  std::vector<std::string> out;
+  std::istringstream in(std::string(resources::find("config/common-passwords.txt").value_or("")));
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) out.push_back(line);
+  return out;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Laurel — award calls and case collections, end to end"};
+  app.require_subcommand(1);
+  std::string database, config_file;
+  app.add_option("--database", database, "Database URL (default sqlite:data/laurel.db)");
+  app.add_option("--config", config_file, "Configuration file (TOML)")->check(CLI::ExistingFile);
+
+  auto* serve = app.add_subcommand("serve", "Run the HTTP server");
+  std::string listen;
+  bool demo = false;
+  serve->add_option("--listen", listen, "Address and port, e.g. 127.0.0.1:8080 (port 0: any free port)");
+  serve->add_flag("--demo", demo, "Show calls whose deadline has passed as open, deadline 30 days ahead");
+
+  auto* migrate = app.add_subcommand("migrate", "Apply the database migrations");
+
+  auto* load = app.add_subcommand("load-calls", "Load or update the calls of a call file");
+  std::string call_file;
+  load->add_option("FILE", call_file, "Call file (TOML)")->required();
+
+  auto* user = app.add_subcommand("user", "Manage users");
+  user->require_subcommand(1);
+  auto* user_add = user->add_subcommand("add", "Add a user");
+  std::string role = "applicant", email;
+  bool password_stdin = false;
+  user_add->add_option("--role", role, "admin or applicant")->check(CLI::IsMember({"admin", "applicant"}));
+  user_add->add_option("--email", email, "E-mail address (the login)")->required();
+  user_add->add_flag("--password-stdin", password_stdin, "Read the password from the first line of stdin")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "laurel: " << e.what() << "\n\n";
+    const CLI::App* sub = &app;
+    for (auto* s : app.get_subcommands()) sub = s;
+    std::cerr << sub->help();
+    return 2;
+  }
+
+  try {
+    spdlog::set_default_logger(spdlog::stderr_color_mt("laurel"));
+    crypto::init();
+    Config cfg;
+    if (!config_file.empty()) read_config(config_file, cfg);
+    if (!database.empty()) cfg.database = database;
+    if (!listen.empty()) cfg.listen = listen;
+    cfg.demo = cfg.demo || demo;
+
+    auto db = store::open_database(cfg.database);
+    store::migrate(*db);  // forward only; a no-op when up to date
+    auto countries = Countries::load();
+    service::Env env{*db, countries, common_passwords()};
+    env.demo = cfg.demo;
+
+    if (*migrate) {
+      std::cout << "database " << cfg.database << " is up to date\n";
+      return 0;
+    }
+    if (*load) {
+      auto r = service::load_calls(env, read_file(call_file), "", call_file);
+      if (!r) {
+        std::cerr << "laurel: " << call_file << " rejected, nothing loaded: " << r.error().message.params.at("detail")
+                  << "\n";
+        return 1;
+      }
+      for (const auto& s : *r) std::cout << "loaded call " << s << "\n";
+      return 0;
+    }
+    if (*user_add) {
+      std::string password;
+      std::getline(std::cin, password);
+      if (!password.empty() && password.back() == '\r') password.pop_back();
+      auto a = service::add_user(env, email, password, role);
+      if (!a) {
+        std::cerr << "laurel: cannot add user: " << a.error().code;
+        for (const auto& [k, m] : a.error().fields) std::cerr << "; " << k << ": " << m.key;
+        std::cerr << "\n";
+        return 1;
+      }
+      std::cout << "added " << a->role << " " << a->email << "\n";
+      return 0;
+    }
+    if (*serve) {
+      auto colon = cfg.listen.rfind(':');
+      if (colon == std::string::npos) throw std::runtime_error("--listen must be HOST:PORT");
+      http::ServerOptions opt;
+      opt.host = cfg.listen.substr(0, colon);
+      opt.port = static_cast<unsigned short>(std::stoi(cfg.listen.substr(colon + 1)));
+      opt.threads = cfg.threads;
+      opt.max_body_bytes = cfg.max_body_bytes;
+      web::WebApp webapp(env, web::WebOptions{cfg.demo});
+      opt.on_listening = [&](unsigned short port) {
+        std::cout << "Laurel listening on http://" << opt.host << ":" << port << (cfg.demo ? " (demo mode)" : "")
+                  << std::endl;
+      };
+      http::serve(opt, [&](http::Request& req) { return webapp.handle(req); });
+      return 0;
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "laurel: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,235 @@
+#include "core/entry.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <set>
+
+namespace laurel {
+
+using nlohmann::json;
+
+std::string_view to_string(SubmissionStatus s) {
+  switch (s) {
+    case SubmissionStatus::draft: return "draft";
+    case SubmissionStatus::submitted: return "submitted";
+    case SubmissionStatus::withdrawn: return "withdrawn";
+  }
+  return "draft";
+}
+
+std::optional<SubmissionStatus> submission_status_from(std::string_view s) {
+  if (s == "draft") return SubmissionStatus::draft;
+  if (s == "submitted") return SubmissionStatus::submitted;
+  if (s == "withdrawn") return SubmissionStatus::withdrawn;
+  return std::nullopt;
+}
+
+bool valid_utf8(std::string_view s) {
+  size_t i = 0, n = s.size();
+  while (i < n) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+    if (len == 0 || i + len > n || (len == 2 && c < 0xC2)) return false;
+    for (size_t k = 1; k < len; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+    i += len;
+  }
+  return true;
+}
+
+size_t utf8_length(std::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c >> 6) != 2;
+  return n;
+}
+
+namespace {
+
+std::string trim(std::string s) {
+  const char* ws = " \t\r\n";
+  auto a = s.find_first_not_of(ws);
+  if (a == std::string::npos) return {};
+  auto b = s.find_last_not_of(ws);
+  return s.substr(a, b - a + 1);
+}
+
+bool blank(const std::string& s) { return trim(s).empty(); }
+
+std::optional<std::string> get_string(const json& v) {
+  if (v.is_null()) return std::string();
+  if (!v.is_string()) return std::nullopt;
+  return v.get<std::string>();
+}
+
+std::optional<std::vector<std::string>> get_strings(const json& v) {
+  std::vector<std::string> out;
+  if (v.is_null()) return out;
+  if (!v.is_array()) return std::nullopt;
+  for (const auto& e : v) {
+    if (!e.is_string()) return std::nullopt;
+    out.push_back(e.get<std::string>());
+  }
+  return out;
+}
+
+Error type_error(const std::string& field, const char* expected) {
+  return Error::make("bad_request", "error.field_type", {{"field", field}, {"expected", expected}});
+}
+
+}  // namespace
+
+json to_json(const EntryFields& f) {
+  json crit = json::object();
+  for (const auto& [k, v] : f.criteria) crit[k] = v;
+  return json{{"title_zh", f.title_zh},         {"title_en", f.title_en},   {"summary_zh", f.summary_zh},
+              {"summary_en", f.summary_en},     {"criteria", crit},         {"organizations", f.organizations},
+              {"started_on", f.started_on},     {"countries", f.countries}, {"form", f.form}};
+}
+
+Result<EntryFields> apply_fields(const EntryFields& base, const json& patch) {
+  if (!patch.is_object()) return Error::make("bad_request", "error.fields_object");
+  EntryFields f = base;
+  for (const auto& [key, v] : patch.items()) {
+    std::string* target = key == "title_zh"     ? &f.title_zh
+                          : key == "title_en"   ? &f.title_en
+                          : key == "summary_zh" ? &f.summary_zh
+                          : key == "summary_en" ? &f.summary_en
+                          : key == "started_on" ? &f.started_on
+                          : key == "form"       ? &f.form
+                                                : nullptr;
+    if (target) {
+      auto s = get_string(v);
+      if (!s) return type_error(key, "string");
+      if (!valid_utf8(*s)) return Error::make("bad_request", "error.utf8", {{"field", key}});
+      *target = *s;
+    } else if (key == "organizations" || key == "countries") {
+      auto l = get_strings(v);
+      if (!l) return type_error(key, "list of strings");
+      for (const auto& s : *l)
+        if (!valid_utf8(s)) return Error::make("bad_request", "error.utf8", {{"field", key}});
+      (key == "organizations" ? f.organizations : f.countries) = *l;
+    } else if (key == "criteria") {
+      if (v.is_null()) {
+        f.criteria.clear();
+        continue;
+      }
+      if (!v.is_object()) return type_error(key, "object");
+      for (const auto& [slug, statement] : v.items()) {
+        auto s = get_string(statement);
+        if (!s) return type_error("criteria." + slug, "string");
+        if (!valid_utf8(*s)) return Error::make("bad_request", "error.utf8", {{"field", "criteria." + slug}});
+        if (s->empty()) f.criteria.erase(slug);
+        else f.criteria[slug] = *s;
+      }
+    } else {
+      return Error::make("bad_request", "error.unknown_field", {{"field", key}});
+    }
+  }
+  return f;
+}
+
+std::map<std::string, Message> validate_entry(const Call& call, const Category& category, const EntryFields& f,
+                                              const CountryCheck& is_country, Days today) {
+  std::map<std::string, Message> e;
+  auto too_long = [](const std::string& s, size_t max) { return utf8_length(s) > max; };
+  if (blank(f.title_zh) && blank(f.title_en)) e["title"] = {"rule.title_required", {}};
+  else if (too_long(f.title_zh, kMaxTitle) || too_long(f.title_en, kMaxTitle))
+    e["title"] = {"rule.too_long", {{"max", std::to_string(kMaxTitle)}}};
+  if (blank(f.summary_zh) && blank(f.summary_en)) e["summary"] = {"rule.summary_required", {}};
+  else if (too_long(f.summary_zh, kMaxSummary) || too_long(f.summary_en, kMaxSummary))
+    e["summary"] = {"rule.too_long", {{"max", std::to_string(kMaxSummary)}}};
+  for (const auto& c : category.criteria) {
+    auto it = f.criteria.find(c.slug);
+    if (it == f.criteria.end() || blank(it->second)) e["criteria." + c.slug] = {"rule.statement_required", {}};
+    else if (too_long(it->second, kMaxStatement))
+      e["criteria." + c.slug] = {"rule.too_long", {{"max", std::to_string(kMaxStatement)}}};
+  }
+  for (const auto& [slug, text] : f.criteria)
+    if (std::none_of(category.criteria.begin(), category.criteria.end(), [&](const Criterion& c) { return c.slug == slug; }))
+      e["criteria." + slug] = {"rule.unknown_criterion", {}};
+  size_t orgs = std::count_if(f.organizations.begin(), f.organizations.end(), [](const std::string& s) { return !blank(s); });
+  if (orgs == 0) e["organizations"] = {"rule.organizations_required", {}};
+  else if (f.organizations.size() > kMaxOrganizations)
+    e["organizations"] = {"rule.too_many", {{"max", std::to_string(kMaxOrganizations)}}};
+  else
+    for (const auto& o : f.organizations)
+      if (too_long(o, kMaxOrganization)) e["organizations"] = {"rule.too_long", {{"max", std::to_string(kMaxOrganization)}}};
+
+  if (call.has_field("started_on")) {
+    auto d = parse_date(trim(f.started_on));
+    if (blank(f.started_on)) e["started_on"] = {"rule.started_on_required", {}};
+    else if (!d) e["started_on"] = {"rule.date_format", {}};
+    else if (call.eligibility.min_start_date && *d < *call.eligibility.min_start_date)
+      e["started_on"] = {"rule.started_too_early", {{"date", format_date(*call.eligibility.min_start_date)}}};
+    else if (*d > today) e["started_on"] = {"rule.started_in_future", {}};
+  }
+  if (call.has_field("countries")) {
+    std::set<std::string> distinct;
+    std::string bad;
+    for (const auto& c : f.countries) {
+      if (is_country(c)) distinct.insert(c);
+      else if (bad.empty()) bad = c;
+    }
+    if (!bad.empty()) e["countries"] = {"rule.unknown_country", {{"code", bad}}};
+    else if (f.countries.size() > kMaxCountries) e["countries"] = {"rule.too_many", {{"max", std::to_string(kMaxCountries)}}};
+    else if (int(distinct.size()) < std::max(call.eligibility.min_countries, 1))
+      e["countries"] = {"rule.min_countries", {{"min", std::to_string(std::max(call.eligibility.min_countries, 1))}}};
+  }
+  if (call.has_field("form")) {
+    if (blank(f.form)) e["form"] = {"rule.form_required", {}};
+    else if (std::find(call.content_forms.begin(), call.content_forms.end(), f.form) == call.content_forms.end())
+      e["form"] = {"rule.form_unknown", {}};
+  }
+  return e;
+}
+
+json field_descriptors(const Call& call, const Category& category) {
+  json out = json::array();
+  auto add = [&](std::string key, std::string type, std::string required, json extra = json::object()) {
+    json d{{"key", key}, {"type", type}, {"required", required}};
+    d.update(extra);
+    out.push_back(d);
+  };
+  for (const auto& f : call.fields) {
+    if (f == "title") {
+      add("title_zh", "text", "one_of:title", {{"max_length", kMaxTitle}});
+      add("title_en", "text", "one_of:title", {{"max_length", kMaxTitle}});
+    } else if (f == "summary") {
+      add("summary_zh", "long_text", "one_of:summary", {{"max_length", kMaxSummary}});
+      add("summary_en", "long_text", "one_of:summary", {{"max_length", kMaxSummary}});
+    } else if (f == "criteria") {
+      json slugs = json::array();
+      for (const auto& c : category.criteria) slugs.push_back(c.slug);
+      add("criteria", "statements", "all", {{"keys", slugs}, {"max_length", kMaxStatement}});
+    } else if (f == "organizations") {
+      add("organizations", "list", "at_least_one", {{"max_items", kMaxOrganizations}});
+    } else if (f == "started_on") {
+      json x{{"format", "YYYY-MM-DD"}};
+      if (call.eligibility.min_start_date) x["min"] = format_date(*call.eligibility.min_start_date);
+      add("started_on", "date", "yes", x);
+    } else if (f == "countries") {
+      add("countries", "country_list", "yes", {{"min_distinct", std::max(call.eligibility.min_countries, 1)}});
+    } else if (f == "form") {
+      add("form", "choice", "yes", {{"choices", call.content_forms}});
+    }
+  }
+  return out;
+}
+
+std::string format_receipt(std::string_view prefix, std::string_view code, long long number) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04lld", number);
+  return std::string(prefix) + "-" + std::string(code) + "-" + buf;
+}
+
+std::optional<Message> check_password(std::string_view pw, const std::vector<std::string>& common) {
+  if (utf8_length(pw) < 10) return Message{"rule.password_short", {{"min", "10"}}};
+  if (pw.size() > 1024) return Message{"rule.too_long", {{"max", "1024"}}};
+  std::string lower(pw);
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (std::find(common.begin(), common.end(), lower) != common.end()) return Message{"rule.password_common", {}};
+  return std::nullopt;
+}
+
+}  // namespace laurel

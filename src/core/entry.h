@@ -1,0 +1,59 @@
+// Entry fields and the rules an entry must meet to be submitted. Pure: the list of valid
+// country codes is passed in.
+#pragma once
+#include <functional>
+#include <map>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <vector>
+
+#include "core/call.h"
+#include "core/result.h"
+
+namespace laurel {
+
+struct EntryFields {
+  std::string title_zh, title_en, summary_zh, summary_en;
+  std::map<std::string, std::string> criteria;  // criterion slug -> statement
+  std::vector<std::string> organizations;       // owning first, then partners
+  std::string started_on;                       // YYYY-MM-DD (cases)
+  std::vector<std::string> countries;           // ISO 3166-1 alpha-2 (cases)
+  std::string form;                             // content form (cases)
+  bool operator==(const EntryFields&) const = default;
+};
+
+enum class SubmissionStatus { draft, submitted, withdrawn };
+std::string_view to_string(SubmissionStatus s);
+std::optional<SubmissionStatus> submission_status_from(std::string_view s);
+
+// Limits on lengths, in characters (code points).
+inline constexpr size_t kMaxTitle = 300;
+inline constexpr size_t kMaxSummary = 10000;
+inline constexpr size_t kMaxStatement = 10000;
+inline constexpr size_t kMaxOrganizations = 20;
+inline constexpr size_t kMaxOrganization = 300;
+inline constexpr size_t kMaxCountries = 250;
+
+size_t utf8_length(std::string_view s);
+bool valid_utf8(std::string_view s);
+
+nlohmann::json to_json(const EntryFields& f);
+// Applies the keys present in `patch` over `base`. Unknown keys and values of the wrong JSON
+// type are errors ("bad_request"): the content itself may be partial or invalid (drafts).
+Result<EntryFields> apply_fields(const EntryFields& base, const nlohmann::json& patch);
+
+using CountryCheck = std::function<bool(std::string_view code)>;
+// Every rule of submission; field key -> problem. Empty when the entry may be submitted.
+std::map<std::string, Message> validate_entry(const Call& call, const Category& category, const EntryFields& f,
+                                              const CountryCheck& is_country, Days today);
+
+// The descriptors of a category's fields (for the API and forms).
+nlohmann::json field_descriptors(const Call& call, const Category& category);
+
+// "LT25-BR-0007"
+std::string format_receipt(std::string_view prefix, std::string_view code, long long number);
+
+// Password rule: at least 10 characters, at most 1024 bytes, not in `common`.
+std::optional<Message> check_password(std::string_view password, const std::vector<std::string>& common);
+
+}  // namespace laurel

@@ -1,0 +1,187 @@
+#include "http/server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast.hpp>
+#include <boost/url.hpp>
+#include <chrono>
+#include <thread>
+
+namespace laurel::http {
+namespace {
+
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using namespace std::chrono_literals;
+
+constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
+
+std::atomic<unsigned long long> request_counter{0};
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool to_request(bhttp::request<bhttp::string_body>& in, Request& r) {
+  r.method = std::string(in.method_string());
+  r.target = std::string(in.target());
+  auto url = boost::urls::parse_origin_form(r.target);
+  if (!url) return false;
+  r.path = url->path();
+  for (auto p : url->params()) r.query.emplace(p.key, p.value);
+  for (const auto& f : in) {
+    std::string name = lower(f.name_string());
+    auto [it, fresh] = r.headers.emplace(name, std::string(f.value()));
+    if (!fresh) it->second += (name == "cookie" ? "; " : ", ") + std::string(f.value());
+  }
+  r.cookies = parse_cookies(r.header("cookie"));
+  r.body = std::move(in.body());
+  return true;
+}
+
+net::awaitable<void> send_plain(beast::tcp_stream& stream, bhttp::status status, unsigned version, std::string text) {
+  bhttp::response<bhttp::string_body> res{status, version};
+  res.set(bhttp::field::content_type, "text/plain; charset=utf-8");
+  res.set(bhttp::field::connection, "close");
+  res.set("X-Content-Type-Options", "nosniff");
+  res.body() = std::move(text);
+  res.prepare_payload();
+  res.keep_alive(false);
+  stream.expires_after(10s);
+  co_await bhttp::async_write(stream, res, use_tuple);
+}
+
+struct Shared {
+  ServerOptions options;
+  Handler handler;
+};
+
+net::awaitable<void> session(tcp::socket socket, std::shared_ptr<Shared> shared) {
+  const auto& opt = shared->options;
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  std::string remote;
+  {
+    boost::system::error_code ec;
+    auto ep = stream.socket().remote_endpoint(ec);
+    if (!ec) remote = ep.address().to_string();
+  }
+  for (;;) {
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(std::uint32_t(opt.max_header_bytes));
+    parser.body_limit(opt.max_body_bytes);
+    stream.expires_after(std::chrono::seconds(opt.keep_alive_seconds));
+    auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
+    if (ec) {
+      if (ec == bhttp::error::header_limit)
+        co_await send_plain(stream, bhttp::status::request_header_fields_too_large, 11, "request header too large\n");
+      else if (ec != bhttp::error::end_of_stream && ec != beast::error::timeout && ec != net::error::eof &&
+               ec != net::error::connection_reset && ec != net::error::operation_aborted)
+        co_await send_plain(stream, bhttp::status::bad_request, 11, "malformed request: " + ec.message() + "\n");
+      break;
+    }
+    unsigned version = parser.get().version();
+    if (parser.content_length() && *parser.content_length() > opt.max_body_bytes) {
+      co_await send_plain(stream, bhttp::status::payload_too_large, version,
+                          "request body over the limit of " + std::to_string(opt.max_body_bytes) + " bytes\n");
+      break;
+    }
+    if (lower(parser.get()[bhttp::field::expect]) == "100-continue") {
+      bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version};
+      co_await bhttp::async_write(stream, cont, use_tuple);
+    }
+    stream.expires_after(std::chrono::seconds(opt.read_timeout_seconds));
+    auto [ec2, n2] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
+    if (ec2) {
+      if (ec2 == bhttp::error::body_limit)
+        co_await send_plain(stream, bhttp::status::payload_too_large, version,
+                            "request body over the limit of " + std::to_string(opt.max_body_bytes) + " bytes\n");
+      else if (ec2 != beast::error::timeout && ec2 != net::error::eof && ec2 != net::error::connection_reset)
+        co_await send_plain(stream, bhttp::status::bad_request, version, "malformed request: " + ec2.message() + "\n");
+      break;
+    }
+    auto started = std::chrono::steady_clock::now();
+    auto in = parser.release();
+    bool keep_alive = in.keep_alive();
+    Request req;
+    req.remote = remote;
+    req.id = std::to_string(++request_counter);
+    if (!to_request(in, req)) {
+      co_await send_plain(stream, bhttp::status::bad_request, version, "malformed request target\n");
+      break;
+    }
+    Response res;
+    try {
+      res = shared->handler(req);
+    } catch (const std::exception& e) {
+      spdlog::error("request {} {} {} failed: {}", req.id, req.method, req.path, e.what());
+      res = Response::text("internal error\n", 500);
+    }
+    bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), version};
+    for (auto& [k, v] : res.headers) out.insert(k, v);
+    out.body() = std::move(res.body);
+    out.keep_alive(keep_alive);
+    if (req.method == "HEAD") {
+      out.content_length(out.body().size());
+      out.body().clear();
+    } else {
+      out.prepare_payload();
+    }
+    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
+    spdlog::info("req={} {} {} status={} us={}", req.id, req.method, req.path, res.status, micros);
+    stream.expires_after(std::chrono::seconds(opt.read_timeout_seconds));
+    auto [ec3, n3] = co_await bhttp::async_write(stream, out, use_tuple);
+    if (ec3 || !keep_alive) break;
+  }
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+net::awaitable<void> listen(tcp::acceptor& acceptor, net::io_context& ioc, std::shared_ptr<Shared> shared) {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(net::make_strand(ioc), use_tuple);
+    if (ec) {
+      if (ec == net::error::operation_aborted) co_return;
+      spdlog::warn("accept failed: {}", ec.message());
+      continue;
+    }
+    auto ex = socket.get_executor();
+    net::co_spawn(ex, session(std::move(socket), shared), net::detached);
+  }
+}
+
+}  // namespace
+
+void serve(const ServerOptions& options, Handler handler) {
+  auto shared = std::make_shared<Shared>(Shared{options, std::move(handler)});
+  int threads = std::max(1, options.threads);
+  net::io_context ioc{threads};
+  tcp::endpoint endpoint{net::ip::make_address(options.host), options.port};
+  tcp::acceptor acceptor{ioc};
+  acceptor.open(endpoint.protocol());
+  acceptor.set_option(net::socket_base::reuse_address(true));
+  acceptor.bind(endpoint);
+  acceptor.listen(net::socket_base::max_listen_connections);
+  unsigned short port = acceptor.local_endpoint().port();
+  net::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code&, int) {
+    spdlog::info("stopping");
+    boost::system::error_code ignored;
+    acceptor.close(ignored);
+    ioc.stop();
+  });
+  net::co_spawn(ioc, listen(acceptor, ioc, shared), net::detached);
+  if (options.on_listening) options.on_listening(port);
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back([&] { ioc.run(); });
+  ioc.run();
+  for (auto& t : pool) t.join();
+}
+
+}  // namespace laurel::http

@@ -1,0 +1,37 @@
+// What every service function works with: the database, reference data, the clock and
+// the settings that change behaviour. One per process, shared by all threads (read-only).
+#pragma once
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/time.h"
+#include "infra/countries.h"
+#include "store/db.h"
+
+namespace laurel::service {
+
+struct Env {
+  store::Db& db;
+  const Countries& countries;
+  std::vector<std::string> common_passwords;
+  bool demo = false;  // calls whose deadline has passed are shown shifted into the future
+  std::chrono::seconds session_ttl{14 * 24 * 3600};
+  std::function<Instant()> clock = [] {
+    return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  };
+  Instant now() const { return clock(); }
+};
+
+// Who is acting: the signed-in user (or nobody).
+struct Actor {
+  std::string id;  // empty: anonymous
+  std::string email;
+  std::string role;  // "applicant" or "admin"
+  std::string org_type;
+  bool signed_in() const { return !id.empty(); }
+  bool admin() const { return role == "admin"; }
+};
+
+}  // namespace laurel::service

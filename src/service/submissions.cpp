@@ -1,0 +1,259 @@
+#include "service/submissions.h"
+
+#include <nlohmann/json.hpp>
+
+#include "infra/crypto.h"
+#include "service/calls.h"
+#include "store/audit.h"
+
+namespace laurel::service {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kCols =
+    "s.id, s.call_slug, s.category, s.owner_id, s.status, s.receipt, s.fields, s.version, s.created_at, "
+    "s.updated_at, s.submitted_at, u.email, u.org_name_zh, u.org_name_en, u.country";
+constexpr const char* kFrom = " FROM submissions s JOIN users u ON u.id = s.owner_id ";
+
+Submission decode(const store::Row& r) {
+  Submission s;
+  s.id = r.str(0);
+  s.call = r.str(1);
+  s.category = r.str(2);
+  s.owner_id = r.str(3);
+  s.status = submission_status_from(r.str(4)).value_or(SubmissionStatus::draft);
+  if (!r.null(5)) s.receipt = r.str(5);
+  auto j = json::parse(r.str(6), nullptr, false);
+  if (auto f = apply_fields(EntryFields{}, j.is_object() ? j : json::object())) s.fields = *f;
+  s.version = r.num(7);
+  s.created_at = Instant{std::chrono::seconds{r.num(8)}};
+  s.updated_at = Instant{std::chrono::seconds{r.num(9)}};
+  if (!r.null(10)) s.submitted_at = Instant{std::chrono::seconds{r.num(10)}};
+  s.owner_email = r.str(11);
+  s.owner_org_zh = r.str(12);
+  s.owner_org_en = r.str(13);
+  s.owner_country = r.str(14);
+  return s;
+}
+
+long long secs(Instant t) { return t.time_since_epoch().count(); }
+
+// The entry if `actor` may see it; "not_found" otherwise (never reveal that it exists).
+Result<Submission> load(store::Conn& c, const Actor& actor, const std::string& id) {
+  if (!actor.signed_in()) return Error::make("unauthenticated", "error.unauthenticated");
+  auto row = c.query_one(std::string("SELECT ") + kCols + kFrom + "WHERE s.id = ?", {id});
+  if (!row) return Error::make("not_found", "error.submission_not_found");
+  Submission s = decode(*row);
+  if (s.owner_id != actor.id && !actor.admin()) return Error::make("not_found", "error.submission_not_found");
+  return s;
+}
+
+// Changes are the owner's alone (organisers read).
+Status may_change(const Actor& actor, const Submission& s) {
+  if (s.owner_id != actor.id) return Error::make("not_found", "error.submission_not_found");
+  return Ok{};
+}
+
+Status accepting(const Call& call, Instant now) {
+  switch (call_status(call, now)) {
+    case CallStatus::upcoming: return Error::make("not_open", "error.not_open");
+    case CallStatus::closed: return Error::make("deadline_passed", "error.deadline_passed");
+    case CallStatus::open: return Ok{};
+  }
+  return Ok{};
+}
+
+void write_version(store::Conn& c, const Submission& s, const std::string& author, long long now) {
+  c.exec("INSERT INTO submission_versions (submission_id, version, status, fields, author_id, created_at) "
+         "VALUES (?, ?, ?, ?, ?, ?)",
+         {s.id, s.version, std::string(to_string(s.status)), to_json(s.fields).dump(), author, now});
+}
+
+void update_row(store::Conn& c, const Submission& s) {
+  c.exec("UPDATE submissions SET status = ?, receipt = ?, fields = ?, version = ?, updated_at = ?, submitted_at = ? "
+         "WHERE id = ?",
+         {std::string(to_string(s.status)), s.receipt ? store::Value(*s.receipt) : store::Value(nullptr),
+          to_json(s.fields).dump(), s.version, secs(s.updated_at),
+          s.submitted_at ? store::Value(secs(*s.submitted_at)) : store::Value(nullptr), s.id});
+}
+
+Error invalid(std::map<std::string, Message> problems) {
+  Error e = Error::make("invalid", "error.entry_invalid");
+  e.fields = std::move(problems);
+  return e;
+}
+
+}  // namespace
+
+json to_json(const Submission& s) {
+  json j{{"id", s.id},
+         {"call", s.call},
+         {"category", s.category},
+         {"status", to_string(s.status)},
+         {"fields", to_json(s.fields)},
+         {"version", s.version},
+         {"created_at", iso_utc(s.created_at)},
+         {"updated_at", iso_utc(s.updated_at)}};
+  j["receipt"] = s.receipt ? json(*s.receipt) : json(nullptr);
+  j["submitted_at"] = s.submitted_at ? json(iso_utc(*s.submitted_at)) : json(nullptr);
+  return j;
+}
+
+std::map<std::string, Message> submission_problems(Env& env, const Call& call, const Submission& s) {
+  const Category* cat = call.category(s.category);
+  if (!cat) return {{"category", Message{"error.category_not_found", {}}}};
+  return validate_entry(call, *cat, s.fields, [&](std::string_view code) { return env.countries.valid(code); },
+                        local_date(env.now(), call.time_zone));
+}
+
+Result<Submission> create_submission(Env& env, const Actor& actor, const std::string& call_slug,
+                                     const std::string& category, const json& fields) {
+  if (!actor.signed_in()) return Error::make("unauthenticated", "error.unauthenticated");
+  auto call = find_call(env, call_slug);
+  if (!call) return call.error();
+  if (!call->category(category)) return Error::make("not_found", "error.category_not_found");
+  if (actor.admin()) return Error::make("forbidden", "error.organisers_do_not_apply");
+  if (!call->allows_applicant_type(actor.org_type)) return Error::make("not_eligible", "error.not_eligible");
+  Instant now = env.now();
+  if (auto st = accepting(*call, now); !st) return st.error();
+  auto f = apply_fields(EntryFields{}, fields.is_null() ? json::object() : fields);
+  if (!f) return f.error();
+  Submission s;
+  s.id = crypto::random_id();
+  s.call = call_slug;
+  s.category = category;
+  s.owner_id = actor.id;
+  s.fields = *f;
+  s.version = 1;
+  s.created_at = s.updated_at = now;
+  auto c = env.db.acquire();
+  store::Tx tx(*c, true);
+  c->exec("INSERT INTO submissions (id, call_slug, category, owner_id, status, fields, version, created_at, updated_at) "
+          "VALUES (?, ?, ?, ?, 'draft', ?, 1, ?, ?)",
+          {s.id, s.call, s.category, s.owner_id, to_json(s.fields).dump(), secs(now), secs(now)});
+  store::audit(*c, secs(now), actor.id, "create", "submission", s.id,
+               json{{"call", call_slug}, {"category", category}}.dump());
+  tx.commit();
+  s.owner_email = actor.email;
+  return s;
+}
+
+Result<std::vector<Submission>> my_submissions(Env& env, const Actor& actor) {
+  if (!actor.signed_in()) return Error::make("unauthenticated", "error.unauthenticated");
+  auto c = env.db.acquire();
+  std::vector<Submission> out;
+  for (const auto& r : c->query(std::string("SELECT ") + kCols + kFrom + "WHERE s.owner_id = ? ORDER BY s.updated_at DESC, s.id",
+                                {actor.id}))
+    out.push_back(decode(r));
+  return out;
+}
+
+Result<Submission> get_submission(Env& env, const Actor& actor, const std::string& id) {
+  auto c = env.db.acquire();
+  return load(*c, actor, id);
+}
+
+Result<Submission> save_submission(Env& env, const Actor& actor, const std::string& id, const json& patch) {
+  auto c = env.db.acquire();
+  store::Tx tx(*c, true);
+  auto s = load(*c, actor, id);
+  if (!s) return s.error();
+  if (auto st = may_change(actor, *s); !st) return st.error();
+  auto call = find_call(env, s->call);
+  if (!call) return call.error();
+  Instant now = env.now();
+  if (call_status(*call, now) == CallStatus::closed) return Error::make("deadline_passed", "error.deadline_passed");
+  auto f = apply_fields(s->fields, patch);
+  if (!f) return f.error();
+  if (*f == s->fields) return *s;  // nothing changed: no new version
+  Submission next = *s;
+  next.fields = *f;
+  next.updated_at = now;
+  next.version = s->version + 1;
+  if (next.status == SubmissionStatus::submitted) {
+    auto problems = submission_problems(env, *call, next);
+    if (!problems.empty()) return invalid(std::move(problems));
+    write_version(*c, next, actor.id, secs(now));
+    store::audit(*c, secs(now), actor.id, "edit_submitted", "submission", next.id,
+                 json{{"version", next.version}}.dump());
+  }
+  update_row(*c, next);
+  tx.commit();
+  return next;
+}
+
+Result<Submission> submit_submission(Env& env, const Actor& actor, const std::string& id) {
+  auto c = env.db.acquire();
+  store::Tx tx(*c, true);
+  auto s = load(*c, actor, id);
+  if (!s) return s.error();
+  if (auto st = may_change(actor, *s); !st) return st.error();
+  auto call = find_call(env, s->call);
+  if (!call) return call.error();
+  Instant now = env.now();
+  if (auto st = accepting(*call, now); !st) return st.error();
+  if (s->status == SubmissionStatus::submitted) return *s;  // already in: same receipt
+  auto problems = submission_problems(env, *call, *s);
+  if (!problems.empty()) return invalid(std::move(problems));
+  Submission next = *s;
+  if (!next.receipt) {
+    const Category* cat = call->category(s->category);
+    c->exec("INSERT INTO receipt_counters (call_slug, category, last) VALUES (?, ?, 1) "
+            "ON CONFLICT (call_slug, category) DO UPDATE SET last = receipt_counters.last + 1",
+            {s->call, s->category});
+    auto n = c->query_one("SELECT last FROM receipt_counters WHERE call_slug = ? AND category = ?", {s->call, s->category});
+    next.receipt = format_receipt(call->receipt_prefix, cat->code, n->num(0));
+  }
+  next.status = SubmissionStatus::submitted;
+  next.submitted_at = now;
+  next.updated_at = now;
+  next.version = s->version + 1;
+  update_row(*c, next);
+  write_version(*c, next, actor.id, secs(now));
+  store::audit(*c, secs(now), actor.id, "submit", "submission", next.id, json{{"receipt", *next.receipt}}.dump());
+  tx.commit();
+  return next;
+}
+
+Result<Submission> withdraw_submission(Env& env, const Actor& actor, const std::string& id) {
+  auto c = env.db.acquire();
+  store::Tx tx(*c, true);
+  auto s = load(*c, actor, id);
+  if (!s) return s.error();
+  if (auto st = may_change(actor, *s); !st) return st.error();
+  auto call = find_call(env, s->call);
+  if (!call) return call.error();
+  Instant now = env.now();
+  if (auto st = accepting(*call, now); !st) return st.error();
+  if (s->status != SubmissionStatus::submitted) return Error::make("not_submitted", "error.not_submitted");
+  Submission next = *s;
+  next.status = SubmissionStatus::withdrawn;
+  next.updated_at = now;
+  next.version = s->version + 1;
+  update_row(*c, next);
+  write_version(*c, next, actor.id, secs(now));
+  store::audit(*c, secs(now), actor.id, "withdraw", "submission", next.id);
+  tx.commit();
+  return next;
+}
+
+Result<std::vector<Submission>> call_submissions(Env& env, const Actor& actor, const std::string& call_slug,
+                                                 const SubmissionFilter& filter) {
+  if (!actor.signed_in()) return Error::make("unauthenticated", "error.unauthenticated");
+  if (!actor.admin()) return Error::make("forbidden", "error.forbidden");
+  auto call = find_call(env, call_slug);
+  if (!call) return call.error();
+  std::string sql = std::string("SELECT ") + kCols + kFrom + "WHERE s.call_slug = ?";
+  store::Params p{call_slug};
+  if (!filter.category.empty()) sql += " AND s.category = ?", p.push_back(filter.category);
+  if (!filter.status.empty()) sql += " AND s.status = ?", p.push_back(filter.status);
+  sql += " ORDER BY s.category, s.receipt IS NULL, s.receipt, s.created_at";
+  auto c = env.db.acquire();
+  std::vector<Submission> out;
+  for (const auto& r : c->query(sql, p)) out.push_back(decode(r));
+  return out;
+}
+
+}  // namespace laurel::service

@@ -1,0 +1,51 @@
+// Entries (submissions): start, save (drafts may be partial), submit (every rule checked,
+// a receipt number issued), edit after submitting (kept as a version), withdraw — each
+// until the call's deadline, enforced here against the server's clock in the call's zone.
+// The owner sees their own entries; organisers see all; anyone else gets "not_found".
+#pragma once
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/call.h"
+#include "core/entry.h"
+#include "core/result.h"
+#include "service/env.h"
+
+namespace laurel::service {
+
+struct Submission {
+  std::string id, call, category, owner_id;
+  SubmissionStatus status = SubmissionStatus::draft;
+  std::optional<std::string> receipt;
+  EntryFields fields;
+  long long version = 0;
+  Instant created_at, updated_at;
+  std::optional<Instant> submitted_at;
+  // for organisers' lists
+  std::string owner_email, owner_org_zh, owner_org_en, owner_country;
+};
+
+nlohmann::json to_json(const Submission& s);
+
+Result<Submission> create_submission(Env& env, const Actor& actor, const std::string& call_slug,
+                                     const std::string& category, const nlohmann::json& fields);
+Result<std::vector<Submission>> my_submissions(Env& env, const Actor& actor);
+Result<Submission> get_submission(Env& env, const Actor& actor, const std::string& id);
+// Applies `patch` (field key -> value). A submitted entry stays submitted, so the result must
+// still meet every rule (else "invalid"); a draft may be anything of the right types.
+Result<Submission> save_submission(Env& env, const Actor& actor, const std::string& id, const nlohmann::json& patch);
+Result<Submission> submit_submission(Env& env, const Actor& actor, const std::string& id);
+Result<Submission> withdraw_submission(Env& env, const Actor& actor, const std::string& id);
+
+struct SubmissionFilter {
+  std::string category;  // empty: all
+  std::string status;    // empty: all
+};
+Result<std::vector<Submission>> call_submissions(Env& env, const Actor& actor, const std::string& call_slug,
+                                                 const SubmissionFilter& filter);
+// Problems that would stop this entry from being submitted (for showing beside the fields).
+std::map<std::string, Message> submission_problems(Env& env, const Call& call, const Submission& s);
+
+}  // namespace laurel::service

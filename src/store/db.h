@@ -1,0 +1,101 @@
+// The database seen by the rest of Laurel: connections from a pool, parameterised SQL,
+// transactions. One implementation per back end (sqlite.cpp; PostgreSQL to come) behind it.
+// SQL uses `?` placeholders. Thread safety: a Db is shared by all threads; a Conn is used by
+// one thread at a time (take it with acquire(), it returns to the pool when released).
+#pragma once
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace laurel::store {
+
+using Value = std::variant<std::nullptr_t, long long, std::string>;
+using Params = std::vector<Value>;
+
+class DbError : public std::runtime_error {
+ public:
+  enum class Kind { other, busy, constraint };
+  DbError(Kind kind, const std::string& what) : std::runtime_error(what), kind(kind) {}
+  Kind kind;
+};
+
+struct Row {
+  std::vector<std::optional<std::string>> cols;
+  bool null(size_t i) const { return !cols.at(i); }
+  const std::string& str(size_t i) const;  // "" for NULL
+  long long num(size_t i) const;           // 0 for NULL
+};
+
+class Conn {
+ public:
+  virtual ~Conn() = default;
+  virtual void exec(std::string_view sql, const Params& params = {}) = 0;
+  virtual std::vector<Row> query(std::string_view sql, const Params& params = {}) = 0;
+  virtual std::optional<Row> query_one(std::string_view sql, const Params& params = {});
+  virtual long long changes() = 0;  // rows changed by the last exec
+  virtual void script(std::string_view sql) = 0;  // several statements, no parameters
+  virtual void begin(bool write) = 0;
+  virtual void commit() = 0;
+  virtual void rollback() = 0;
+};
+
+class Db;
+
+class ConnHandle {
+ public:
+  ConnHandle(Db* db, std::unique_ptr<Conn> c) : db_(db), c_(std::move(c)) {}
+  ConnHandle(ConnHandle&&) = default;
+  ~ConnHandle();
+  Conn& operator*() { return *c_; }
+  Conn* operator->() { return c_.get(); }
+
+ private:
+  Db* db_;
+  std::unique_ptr<Conn> c_;
+};
+
+class Db {
+ public:
+  virtual ~Db() = default;
+  virtual ConnHandle acquire() = 0;
+  virtual std::string_view backend() const = 0;
+
+ protected:
+  friend class ConnHandle;
+  virtual void release(std::unique_ptr<Conn> c) = 0;
+};
+
+// "sqlite:path/to/file.db" (the default back end).
+std::unique_ptr<Db> open_database(const std::string& url);
+
+// A transaction: commits on commit(), rolls back when left without it.
+class Tx {
+ public:
+  Tx(Conn& c, bool write) : c_(c) { c_.begin(write); }
+  Tx(const Tx&) = delete;
+  ~Tx() {
+    if (!done_) try {
+        c_.rollback();
+      } catch (...) {
+      }
+  }
+  void commit() {
+    c_.commit();
+    done_ = true;
+  }
+
+ private:
+  Conn& c_;
+  bool done_ = false;
+};
+
+// Applies every migration of migrations/<backend>/ not yet applied, in order, each in its own
+// transaction. Returns the names applied.
+std::vector<std::string> migrate(Db& db);
+
+}  // namespace laurel::store

@@ -1,0 +1,173 @@
+// SQLite back end: WAL, synchronous=FULL (a commit is on disk before it returns), foreign keys
+// on, a busy timeout so writers queue instead of failing. Statements are prepared once per
+// connection and reused.
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <mutex>
+#include <unordered_map>
+
+#include "store/db.h"
+
+namespace laurel::store {
+namespace {
+
+class SqliteConn final : public Conn {
+ public:
+  explicit SqliteConn(const std::string& path) {
+    int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (rc != SQLITE_OK) {
+      std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+      sqlite3_close(db_);
+      db_ = nullptr;
+      throw DbError(DbError::Kind::other, "cannot open database " + path + ": " + msg);
+    }
+    sqlite3_busy_timeout(db_, 10000);
+    script("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+  }
+  ~SqliteConn() override {
+    for (auto& [sql, st] : stmts_) sqlite3_finalize(st);
+    sqlite3_close(db_);
+  }
+
+  void exec(std::string_view sql, const Params& params) override {
+    sqlite3_stmt* st = prepare(sql, params);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    }
+    finish(st, rc);
+  }
+
+  std::vector<Row> query(std::string_view sql, const Params& params) override {
+    sqlite3_stmt* st = prepare(sql, params);
+    std::vector<Row> rows;
+    int rc;
+    int n = sqlite3_column_count(st);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+      Row r;
+      r.cols.reserve(n);
+      for (int i = 0; i < n; ++i) {
+        if (sqlite3_column_type(st, i) == SQLITE_NULL) r.cols.emplace_back(std::nullopt);
+        else
+          r.cols.emplace_back(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, i)),
+                                          sqlite3_column_bytes(st, i)));
+      }
+      rows.push_back(std::move(r));
+    }
+    finish(st, rc);
+    return rows;
+  }
+
+  long long changes() override { return sqlite3_changes64(db_); }
+
+  void script(std::string_view sql) override {
+    char* err = nullptr;
+    int rc = sqlite3_exec(db_, std::string(sql).c_str(), nullptr, nullptr, &err);
+    if (rc != SQLITE_OK) {
+      std::string msg = err ? err : sqlite3_errstr(rc);
+      sqlite3_free(err);
+      throw error(rc, msg);
+    }
+  }
+
+  void begin(bool write) override { exec(write ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED", {}); }
+  void commit() override { exec("COMMIT", {}); }
+  void rollback() override {
+    if (!sqlite3_get_autocommit(db_)) exec("ROLLBACK", {});
+  }
+
+ private:
+  static DbError error(int rc, const std::string& msg) {
+    int primary = rc & 0xff;
+    auto kind = primary == SQLITE_BUSY || primary == SQLITE_LOCKED ? DbError::Kind::busy
+                : primary == SQLITE_CONSTRAINT                       ? DbError::Kind::constraint
+                                                                     : DbError::Kind::other;
+    return DbError(kind, "sqlite: " + msg);
+  }
+
+  sqlite3_stmt* prepare(std::string_view sql, const Params& params) {
+    std::string key(sql);
+    auto it = stmts_.find(key);
+    sqlite3_stmt* st;
+    if (it != stmts_.end()) {
+      st = it->second;
+      sqlite3_reset(st);
+      sqlite3_clear_bindings(st);
+    } else {
+      int rc = sqlite3_prepare_v2(db_, key.c_str(), int(key.size()), &st, nullptr);
+      if (rc != SQLITE_OK) throw error(rc, std::string(sqlite3_errmsg(db_)) + " in: " + key);
+      stmts_.emplace(std::move(key), st);
+    }
+    for (size_t i = 0; i < params.size(); ++i) {
+      int idx = int(i) + 1;
+      const Value& v = params[i];
+      if (std::holds_alternative<std::nullptr_t>(v)) sqlite3_bind_null(st, idx);
+      else if (auto* n = std::get_if<long long>(&v)) sqlite3_bind_int64(st, idx, *n);
+      else {
+        const auto& s = std::get<std::string>(v);
+        sqlite3_bind_text(st, idx, s.data(), int(s.size()), SQLITE_TRANSIENT);
+      }
+    }
+    return st;
+  }
+
+  void finish(sqlite3_stmt* st, int rc) {
+    if (rc != SQLITE_DONE) {
+      auto e = error(rc, sqlite3_errmsg(db_));
+      sqlite3_reset(st);
+      throw e;
+    }
+    sqlite3_reset(st);
+  }
+
+  sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, sqlite3_stmt*> stmts_;
+};
+
+class SqliteDb final : public Db {
+ public:
+  explicit SqliteDb(std::string path) : path_(std::move(path)) {
+    auto parent = std::filesystem::path(path_).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent);
+    release(std::make_unique<SqliteConn>(path_));  // fail now if the file cannot be opened
+  }
+  ConnHandle acquire() override {
+    {
+      std::lock_guard lock(mu_);
+      if (!free_.empty()) {
+        auto c = std::move(free_.back());
+        free_.pop_back();
+        return ConnHandle(this, std::move(c));
+      }
+    }
+    return ConnHandle(this, std::make_unique<SqliteConn>(path_));
+  }
+  std::string_view backend() const override { return "sqlite"; }
+
+ protected:
+  void release(std::unique_ptr<Conn> c) override {
+    try {
+      c->rollback();  // never hand out a connection inside a transaction
+    } catch (...) {
+      return;
+    }
+    std::lock_guard lock(mu_);
+    free_.push_back(std::move(c));
+  }
+
+ private:
+  std::string path_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<Conn>> free_;
+};
+
+}  // namespace
+
+std::unique_ptr<Db> open_database(const std::string& url) {
+  if (url.rfind("sqlite:", 0) == 0) return std::make_unique<SqliteDb>(url.substr(7));
+  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0)
+    throw DbError(DbError::Kind::other, "PostgreSQL is not supported by this build yet; use sqlite:PATH");
+  throw DbError(DbError::Kind::other, "unknown database URL \"" + url + "\" (expected sqlite:PATH)");
+}
+
+}  // namespace laurel::store

@@ -1,0 +1,176 @@
+// The JSON API under /api/v1 (docs/api.md): the same services as the pages.
+#include <nlohmann/json.hpp>
+
+#include "service/accounts.h"
+#include "service/calls.h"
+#include "service/submissions.h"
+#include "web/app.h"
+#include "web/views.h"
+
+namespace laurel::web {
+
+using nlohmann::json;
+using http::Response;
+
+Response api_error(Ctx& ctx, int status, const std::string& code, const std::string& key) {
+  json j{{"error", {{"code", code}, {"message", ctx.tr(key)}}}};
+  return Response::json(j.dump(), status);
+}
+
+Response api_error(Ctx& ctx, const Error& e) {
+  json err{{"code", e.code}, {"message", ctx.tr(e.message)}};
+  if (!e.fields.empty()) {
+    json f = json::object();
+    for (const auto& [k, m] : e.fields) f[k] = ctx.tr(m);
+    err["fields"] = f;
+  }
+  return Response::json(json{{"error", err}}.dump(), status_for(e.code));
+}
+
+namespace {
+
+Response ok(const json& j, int status = 200) { return Response::json(j.dump(), status); }
+
+// The body as a JSON object, or the 400/415 answer.
+std::variant<json, Response> body_json(Ctx& ctx) {
+  std::string ct = ctx.req.header("content-type");
+  if (!ctx.req.body.empty() && ct.rfind("application/json", 0) != 0)
+    return api_error(ctx, 415, "unsupported_media_type", "error.json_expected");
+  auto j = json::parse(ctx.req.body.empty() ? "{}" : ctx.req.body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return api_error(ctx, 400, "bad_request", "error.malformed_json");
+  return j;
+}
+
+std::string str_of(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+Response need_login(Ctx& ctx) { return api_error(ctx, 401, "unauthenticated", "error.unauthenticated"); }
+
+}  // namespace
+
+void add_api_routes(Router& r) {
+  r.add("POST", "/api/v1/accounts", [](Ctx& ctx) {
+    auto b = body_json(ctx);
+    if (auto* res = std::get_if<Response>(&b)) return *res;
+    const json& j = std::get<json>(b);
+    json org = j.value("organization", json::object());
+    if (!org.is_object()) return api_error(ctx, 400, "bad_request", "error.malformed_json");
+    for (const char* k : {"email", "password", "contact_name", "phone"})
+      if (j.contains(k) && !j[k].is_string()) return api_error(ctx, 400, "bad_request", "error.malformed_json");
+    if (org.contains("overseas") && !org["overseas"].is_boolean())
+      return api_error(ctx, 400, "bad_request", "error.malformed_json");
+    service::Registration reg{str_of(j, "email"),       str_of(j, "password"),    str_of(j, "contact_name"),
+                              str_of(j, "phone"),       str_of(org, "name_zh"),   str_of(org, "name_en"),
+                              str_of(org, "type"),      str_of(org, "country"),   org.value("overseas", false)};
+    auto a = service::register_account(ctx.env, reg);
+    if (!a) return api_error(ctx, a.error());
+    return ok({{"id", a->id}, {"email", a->email}}, 201);
+  });
+
+  r.add("POST", "/api/v1/session", [](Ctx& ctx) {
+    auto b = body_json(ctx);
+    if (auto* res = std::get_if<Response>(&b)) return *res;
+    const json& j = std::get<json>(b);
+    auto s = service::log_in(ctx.env, str_of(j, "email"), str_of(j, "password"));
+    if (!s) return api_error(ctx, s.error());
+    auto res = ok({{"csrf_token", s->csrf_token},
+                   {"user", {{"id", s->actor.id}, {"email", s->actor.email}, {"role", s->actor.role}}}});
+    res.set("Set-Cookie", http::cookie_header("laurel_session", s->token, long(ctx.env.session_ttl.count())));
+    return res;
+  });
+
+  r.add("DELETE", "/api/v1/session", [](Ctx& ctx) {
+    if (!ctx.session) return need_login(ctx);
+    service::log_out(ctx.env, ctx.session->token);
+    Response res{204, {}, {}};
+    res.set("Set-Cookie", http::cookie_header("laurel_session", "", 0));
+    return res;
+  });
+
+  r.add("GET", "/api/v1/calls", [](Ctx& ctx) {
+    json calls = json::array();
+    for (const auto& c : service::list_calls(ctx.env)) calls.push_back(api_call(c, ctx.env.now()));
+    return ok({{"calls", calls}});
+  });
+
+  r.add("GET", "/api/v1/calls/{slug}", [](Ctx& ctx) {
+    auto c = service::find_call(ctx.env, ctx.req.param("slug"));
+    if (!c) return api_error(ctx, c.error());
+    return ok(api_call(*c, ctx.env.now()));
+  });
+
+  r.add("POST", "/api/v1/calls/{slug}/submissions", [](Ctx& ctx) {
+    if (!ctx.session) return need_login(ctx);
+    auto b = body_json(ctx);
+    if (auto* res = std::get_if<Response>(&b)) return *res;
+    const json& j = std::get<json>(b);
+    if (j.contains("category") && !j["category"].is_string()) return api_error(ctx, 400, "bad_request", "error.malformed_json");
+    auto s = service::create_submission(ctx.env, ctx.actor, ctx.req.param("slug"), str_of(j, "category"),
+                                        j.value("fields", json::object()));
+    if (!s) return api_error(ctx, s.error());
+    return ok(to_json(*s), 201);
+  });
+
+  r.add("GET", "/api/v1/submissions", [](Ctx& ctx) {
+    auto list = service::my_submissions(ctx.env, ctx.actor);
+    if (!list) return api_error(ctx, list.error());
+    json out = json::array();
+    for (const auto& s : *list) out.push_back(to_json(s));
+    return ok({{"submissions", out}});
+  });
+
+  r.add("GET", "/api/v1/submissions/{id}", [](Ctx& ctx) {
+    auto s = service::get_submission(ctx.env, ctx.actor, ctx.req.param("id"));
+    if (!s) return api_error(ctx, s.error());
+    return ok(to_json(*s));
+  });
+
+  r.add("PATCH", "/api/v1/submissions/{id}", [](Ctx& ctx) {
+    if (!ctx.session) return need_login(ctx);
+    auto b = body_json(ctx);
+    if (auto* res = std::get_if<Response>(&b)) return *res;
+    const json& j = std::get<json>(b);
+    auto s = service::save_submission(ctx.env, ctx.actor, ctx.req.param("id"), j.value("fields", json::object()));
+    if (!s) return api_error(ctx, s.error());
+    return ok(to_json(*s));
+  });
+
+  r.add("POST", "/api/v1/submissions/{id}/submit", [](Ctx& ctx) {
+    auto s = service::submit_submission(ctx.env, ctx.actor, ctx.req.param("id"));
+    if (!s) return api_error(ctx, s.error());
+    json j = to_json(*s);
+    return ok(j);
+  });
+
+  r.add("POST", "/api/v1/submissions/{id}/withdraw", [](Ctx& ctx) {
+    auto s = service::withdraw_submission(ctx.env, ctx.actor, ctx.req.param("id"));
+    if (!s) return api_error(ctx, s.error());
+    return ok(to_json(*s));
+  });
+
+  r.add("POST", "/api/v1/admin/calls", [](Ctx& ctx) {
+    if (!ctx.session) return need_login(ctx);
+    if (!ctx.actor.admin()) return api_error(ctx, 403, "forbidden", "error.forbidden");
+    auto loaded = service::load_calls(ctx.env, ctx.req.body, ctx.actor.id, "request body");
+    if (!loaded) return api_error(ctx, loaded.error());
+    return ok({{"calls", *loaded}});
+  });
+
+  r.add("GET", "/api/v1/admin/calls/{slug}/submissions", [](Ctx& ctx) {
+    service::SubmissionFilter f{ctx.req.query_param("category"), ctx.req.query_param("status")};
+    auto list = service::call_submissions(ctx.env, ctx.actor, ctx.req.param("slug"), f);
+    if (!list) return api_error(ctx, list.error());
+    json out = json::array();
+    for (const auto& s : *list) {
+      json j = to_json(s);
+      j["owner"] = {{"email", s.owner_email}, {"name_zh", s.owner_org_zh}, {"name_en", s.owner_org_en},
+                    {"country", s.owner_country}};
+      out.push_back(j);
+    }
+    return ok({{"submissions", out}});
+  });
+}
+
+}  // namespace laurel::web

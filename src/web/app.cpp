@@ -1,0 +1,159 @@
+#include "web/app.h"
+
+#include <spdlog/spdlog.h>
+
+#include "infra/crypto.h"
+#include "infra/resources.h"
+#include "store/db.h"
+
+namespace laurel::web {
+
+using nlohmann::json;
+
+int status_for(const std::string& code) {
+  static const std::map<std::string, int> m{
+      {"bad_request", 400},       {"unauthenticated", 401},   {"invalid_credentials", 401}, {"forbidden", 403},
+      {"not_eligible", 403},      {"csrf", 403},              {"not_found", 404},           {"method_not_allowed", 405},
+      {"email_taken", 409},       {"deadline_passed", 409},   {"not_open", 409},            {"not_submitted", 409},
+      {"too_large", 413},         {"unsupported_media_type", 415}, {"invalid", 422},        {"invalid_call_file", 422},
+      {"internal", 500},          {"unavailable", 503}};
+  auto it = m.find(code);
+  return it == m.end() ? 400 : it->second;
+}
+
+namespace {
+
+bool is_api(const std::string& path) { return path.rfind("/api/", 0) == 0; }
+
+std::string content_type_of(const std::string& path) {
+  auto ends = [&](const char* s) {
+    std::string_view sv(s);
+    return path.size() >= sv.size() && path.compare(path.size() - sv.size(), sv.size(), sv) == 0;
+  };
+  if (ends(".css")) return "text/css; charset=utf-8";
+  if (ends(".js") || ends(".mjs")) return "text/javascript; charset=utf-8";
+  if (ends(".svg")) return "image/svg+xml";
+  if (ends(".png")) return "image/png";
+  if (ends(".ico")) return "image/x-icon";
+  return "application/octet-stream";
+}
+
+http::Response static_file(const http::Request& req) {
+  std::string rel = "static/" + req.param("file");
+  auto f = resources::find(rel);
+  if (!f || req.param("file").find("..") != std::string::npos) return http::Response::text("not found\n", 404);
+  std::string etag = "\"" + crypto::sha256_hex(*f).substr(0, 16) + "\"";
+  if (req.header("if-none-match") == etag) return http::Response{304, {{"ETag", etag}}, {}};
+  http::Response r{200, {}, std::string(*f)};
+  r.set("Content-Type", content_type_of(rel));
+  r.set("Cache-Control", "public, max-age=300");
+  r.set("ETag", etag);
+  return r;
+}
+
+void security_headers(http::Response& r) {
+  r.set("X-Content-Type-Options", "nosniff");
+  r.set("X-Frame-Options", "DENY");
+  r.set("Referrer-Policy", "same-origin");
+  r.set("Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
+        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'");
+  bool has_cache = false;
+  for (auto& [k, v] : r.headers) has_cache = has_cache || k == "Cache-Control";
+  if (!has_cache) r.set("Cache-Control", "no-store");
+}
+
+// A path of our own to go back to after a language switch or a login (never another site).
+std::string safe_next(const std::string& next) {
+  if (next.empty() || next[0] != '/' || (next.size() > 1 && (next[1] == '/' || next[1] == '\\'))) return "/";
+  for (char c : next)
+    if (static_cast<unsigned char>(c) < 0x20) return "/";
+  return next;
+}
+
+}  // namespace
+
+WebApp::WebApp(service::Env& env, WebOptions options)
+    : env_(env), options_(options), i18n_(), renderer_(i18n_) {
+  add_api_routes(router_);
+  add_page_routes(router_);
+  router_.add("GET", "/static/{file}", [](Ctx& ctx) { return static_file(ctx.req); });
+  router_.add("GET", "/lang/{code}", [](Ctx& ctx) {
+    std::string code = ctx.req.param("code") == "en" ? "en" : "zh";
+    auto r = http::Response::redirect(safe_next(ctx.req.query_param("next")));
+    r.set("Set-Cookie", http::cookie_header("laurel_lang", code, 365L * 24 * 3600));
+    return r;
+  });
+  router_.add("GET", "/healthz", [](Ctx& ctx) {
+    auto c = ctx.env.db.acquire();
+    c->query("SELECT 1");
+    return http::Response::text("ok\n");
+  });
+}
+
+http::Response WebApp::handle(http::Request& req) {
+  Ctx ctx{req, env_, i18n_, renderer_};
+  ctx.lang = choose_lang(req);
+  bool api = is_api(req.path);
+  http::Response res;
+  try {
+    std::string token = req.cookie("laurel_session");
+    if (!token.empty()) ctx.session = service::find_session(env_, token);
+    if (ctx.session) {
+      ctx.actor = ctx.session->actor;
+      ctx.csrf = ctx.session->csrf_token;
+    } else {
+      ctx.csrf = req.cookie("laurel_csrf");
+      if (ctx.csrf.size() < 20 || ctx.csrf.size() > 100) {
+        ctx.csrf = crypto::random_token();
+        ctx.set_cookies.push_back(http::cookie_header("laurel_csrf", ctx.csrf, 24L * 3600));
+      }
+      if (!token.empty())  // an expired or unknown session: forget it
+        ctx.set_cookies.push_back(http::cookie_header("laurel_session", "", 0));
+    }
+    ctx.flash = req.cookie("laurel_flash");
+    if (!ctx.flash.empty()) ctx.set_cookies.push_back(http::cookie_header("laurel_flash", "", 0));
+
+    auto m = router_.match(req.method, req.path);
+    bool unsafe = req.method != "GET" && req.method != "HEAD" && req.method != "OPTIONS";
+    if (m.outcome == Router::Outcome::not_found) {
+      res = api ? api_error(ctx, 404, "not_found", "error.not_found") : error_page(ctx, 404, ctx.tr("error.not_found"));
+    } else if (m.outcome == Router::Outcome::wrong_method) {
+      res = api ? api_error(ctx, 405, "method_not_allowed", "error.method_not_allowed")
+                : error_page(ctx, 405, ctx.tr("error.method_not_allowed"));
+    } else {
+      req.params = m.params;
+      bool csrf_ok = true;
+      if (unsafe && api) {
+        bool exempt = req.method == "POST" && (req.path == "/api/v1/accounts" || req.path == "/api/v1/session");
+        // With a session, every change carries the session's token in X-CSRF-Token.
+        if (!exempt && ctx.session) csrf_ok = crypto::equal(req.header("x-csrf-token"), ctx.csrf);
+      } else if (unsafe) {
+        std::string sent;
+        if (req.header("content-type").rfind("application/x-www-form-urlencoded", 0) == 0) {
+          if (auto form = http::parse_form(req.body)) {
+            auto it = form->find("_csrf");
+            if (it != form->end()) sent = it->second;
+          }
+        }
+        csrf_ok = !sent.empty() && crypto::equal(sent, ctx.csrf);
+      }
+      if (!csrf_ok) res = api ? api_error(ctx, 403, "csrf", "error.csrf") : error_page(ctx, 403, ctx.tr("error.csrf"));
+      else res = (*m.handler)(ctx);
+    }
+  } catch (const store::DbError& e) {
+    spdlog::error("req={} database error: {}", req.id, e.what());
+    Ctx fallback{req, env_, i18n_, renderer_};
+    fallback.lang = ctx.lang;
+    res = api ? api_error(fallback, 503, "unavailable", "error.unavailable")
+              : error_page(fallback, 503, fallback.tr("error.unavailable"));
+    res.set("Retry-After", "5");
+  }
+  for (auto& c : ctx.set_cookies) res.set("Set-Cookie", c);
+  if (!api) res.set("Content-Language", std::string(lang_tag(ctx.lang)));
+  res.set("Vary", "Cookie, Accept-Language");
+  security_headers(res);
+  return res;
+}
+
+}  // namespace laurel::web

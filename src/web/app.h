@@ -1,0 +1,72 @@
+// The web application: pages and the JSON API over the service layer. Resolves the language
+// and the session, checks CSRF on every change, dispatches to a route, and adds the security
+// headers. Handlers are thin: parse, call one service function, render.
+#pragma once
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "http/message.h"
+#include "http/router.h"
+#include "service/accounts.h"
+#include "service/env.h"
+#include "web/i18n.h"
+#include "web/render.h"
+
+namespace laurel::web {
+
+struct Ctx {
+  Ctx(http::Request& r, service::Env& e, const I18n& i, const Renderer& rd) : req(r), env(e), i18n(i), renderer(rd) {}
+  http::Request& req;
+  service::Env& env;
+  const I18n& i18n;
+  const Renderer& renderer;
+  Lang lang = Lang::zh;
+  std::optional<service::Session> session;
+  service::Actor actor;
+  std::string csrf;  // the token forms and the X-CSRF-Token header must carry
+  std::vector<std::string> set_cookies;
+  std::string flash;  // a one-time notice for the next page (cookie laurel_flash)
+
+  std::string tr(std::string_view key, const std::map<std::string, std::string>& params = {}) const {
+    return i18n.t(lang, key, params);
+  }
+  std::string tr(const Message& m) const { return i18n.t(lang, m); }
+};
+
+using Route = std::function<http::Response(Ctx&)>;
+using Router = http::Router<Route>;
+
+int status_for(const std::string& error_code);
+
+// API side (web/api.cpp)
+void add_api_routes(Router& r);
+http::Response api_error(Ctx& ctx, const Error& e);
+http::Response api_error(Ctx& ctx, int status, const std::string& code, const std::string& message_key);
+
+// Page side (web/pages.cpp)
+void add_page_routes(Router& r);
+http::Response page(Ctx& ctx, const std::string& name, const nlohmann::json& view, int status = 200,
+                    const std::string& title = "");
+http::Response error_page(Ctx& ctx, int status, const std::string& message);
+
+struct WebOptions {
+  bool demo = false;
+};
+
+class WebApp {
+ public:
+  WebApp(service::Env& env, WebOptions options);
+  http::Response handle(http::Request& req);
+
+ private:
+  service::Env& env_;
+  WebOptions options_;
+  I18n i18n_;
+  Renderer renderer_;
+  Router router_;
+};
+
+}  // namespace laurel::web

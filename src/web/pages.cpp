@@ -1,0 +1,464 @@
+// Server-rendered pages (templates/*.html): the public call pages, accounts, the applicant's
+// entries and the organiser's lists. Forms post back here; JavaScript only enhances.
+#include <nlohmann/json.hpp>
+
+#include "core/entry.h"
+#include "service/accounts.h"
+#include "service/calls.h"
+#include "service/submissions.h"
+#include "web/app.h"
+#include "web/views.h"
+
+namespace laurel::web {
+
+using nlohmann::json;
+using http::Response;
+
+namespace {
+
+std::string current_path(const Ctx& ctx) { return ctx.req.target.empty() ? "/" : ctx.req.target; }
+
+json layout_view(Ctx& ctx, const std::string& title) {
+  json l{{"html_lang", lang_tag(ctx.lang)},
+         {"lang_zh", ctx.lang == Lang::zh},
+         {"lang_en", ctx.lang == Lang::en},
+         {"title", title.empty() ? ctx.tr("site.name") : title + " · " + ctx.tr("site.name")},
+         {"signed_in", ctx.actor.signed_in()},
+         {"is_admin", ctx.actor.admin()},
+         {"user_email", ctx.actor.email},
+         {"csrf", ctx.csrf},
+         {"demo", ctx.env.demo},
+         {"next", http::url_encode(current_path(ctx))}};
+  if (ctx.flash.rfind("flash.", 0) == 0) l["flash"] = ctx.tr(ctx.flash);
+  return l;
+}
+
+Response redirect_with_flash(Ctx&, const std::string& to, const std::string& flash_key) {
+  auto r = Response::redirect(to);
+  r.set("Set-Cookie", http::cookie_header("laurel_flash", flash_key, 60));
+  return r;
+}
+
+Response to_login(Ctx& ctx) { return Response::redirect("/login?next=" + http::url_encode(current_path(ctx))); }
+
+std::multimap<std::string, std::string> form_of(Ctx& ctx) {
+  auto f = http::parse_form(ctx.req.body);
+  return f ? *f : std::multimap<std::string, std::string>{};
+}
+
+std::string field(const std::multimap<std::string, std::string>& f, const std::string& k) {
+  auto it = f.find(k);
+  return it == f.end() ? std::string() : it->second;
+}
+
+Response error_for(Ctx& ctx, const Error& e) { return error_page(ctx, status_for(e.code), ctx.tr(e.message)); }
+
+json country_options(Ctx& ctx, const std::vector<std::string>& selected) {
+  json out = json::array();
+  for (const auto& code : ctx.env.countries.sorted(ctx.lang))
+    out.push_back({{"code", code},
+                   {"name", ctx.env.countries.name(code, ctx.lang)},
+                   {"selected", std::find(selected.begin(), selected.end(), code) != selected.end()}});
+  return out;
+}
+
+// ---- accounts ----
+
+Response register_page(Ctx& ctx, const std::multimap<std::string, std::string>& f, const Error* err, int status) {
+  json types = json::array();
+  for (const auto& t : applicant_types())
+    types.push_back({{"slug", t}, {"label", ctx.tr("applicant_type." + t)}, {"selected", field(f, "type") == t}});
+  std::string country = field(f, "country");
+  json v{{"email", field(f, "email")},
+         {"contact_name", field(f, "contact_name")},
+         {"phone", field(f, "phone")},
+         {"name_zh", field(f, "name_zh")},
+         {"name_en", field(f, "name_en")},
+         {"types", types},
+         {"countries", country_options(ctx, {country.empty() ? "" : country})},
+         {"overseas", field(f, "overseas") == "1"},
+         {"domestic", field(f, "overseas") != "1"}};
+  json errors = json::object();
+  if (err) {
+    v["error"] = ctx.tr(err->message);
+    for (const auto& [k, m] : err->fields) {
+      std::string key = k;
+      std::replace(key.begin(), key.end(), '.', '_');
+      errors[key] = ctx.tr(m);
+    }
+  }
+  v["errors"] = errors;
+  return page(ctx, "register", v, status, ctx.tr("account.register"));
+}
+
+Response login_page(Ctx& ctx, const std::string& email, const std::string& error, int status) {
+  json v{{"email", email}, {"next", ctx.req.query_param("next")}};
+  if (!error.empty()) v["error"] = error;
+  return page(ctx, "login", v, status, ctx.tr("account.login"));
+}
+
+std::string safe_local(const std::string& next) {
+  if (next.empty() || next[0] != '/' || (next.size() > 1 && (next[1] == '/' || next[1] == '\\'))) return "/entries";
+  for (char c : next)
+    if (static_cast<unsigned char>(c) < 0x20) return "/entries";
+  return next;
+}
+
+// ---- entries ----
+
+json form_patch(const Call& call, const Category& cat, const std::multimap<std::string, std::string>& f) {
+  json p = json::object();
+  for (const char* k : {"title_zh", "title_en", "summary_zh", "summary_en"}) p[k] = field(f, k);
+  json crit = json::object();
+  for (const auto& c : cat.criteria) crit[c.slug] = field(f, "criteria." + c.slug);
+  p["criteria"] = crit;
+  json orgs = json::array();
+  std::string all = field(f, "organizations");
+  for (size_t i = 0; i <= all.size();) {
+    size_t j = all.find('\n', i);
+    if (j == std::string::npos) j = all.size();
+    std::string line = all.substr(i, j - i);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    while (!line.empty() && line.front() == ' ') line.erase(0, 1);
+    if (!line.empty()) orgs.push_back(line);
+    i = j + 1;
+  }
+  p["organizations"] = orgs;
+  if (call.has_field("started_on")) p["started_on"] = field(f, "started_on");
+  if (call.has_field("countries")) {
+    json cs = json::array();
+    auto [a, b] = f.equal_range("countries");
+    for (auto it = a; it != b; ++it)
+      if (!it->second.empty()) cs.push_back(it->second);
+    p["countries"] = cs;
+  }
+  if (call.has_field("form")) p["form"] = field(f, "form");
+  return p;
+}
+
+Response edit_page(Ctx& ctx, const service::Submission& s, const Call& call,
+                   const std::map<std::string, Message>& problems, const std::string& error, int status) {
+  const Category* cat = call.category(s.category);
+  json v = submission_view(ctx, s, &call);
+  v["call"] = call_view(ctx, call);
+  v["category_title"] = cat ? cat->title.in(ctx.lang) : s.category;
+  const auto& f = s.fields;
+  v["title_zh"] = f.title_zh;
+  v["title_en"] = f.title_en;
+  v["summary_zh"] = f.summary_zh;
+  v["summary_en"] = f.summary_en;
+  std::string orgs;
+  for (const auto& o : f.organizations) orgs += (orgs.empty() ? "" : "\n") + o;
+  v["organizations"] = orgs;
+  json errors = json::object();
+  for (const auto& [k, m] : problems) {
+    std::string key = k;
+    std::replace(key.begin(), key.end(), '.', '_');
+    std::replace(key.begin(), key.end(), '-', '_');
+    errors[key] = ctx.tr(m);
+  }
+  v["errors"] = errors;
+  v["error_count"] = problems.empty() ? "" : ctx.tr("entry.error_count", {{"n", std::to_string(problems.size())}});
+  json crit = json::array();
+  if (cat)
+    for (const auto& c : cat->criteria) {
+      auto it = f.criteria.find(c.slug);
+      auto pe = problems.find("criteria." + c.slug);
+      crit.push_back({{"slug", c.slug},
+                      {"title", c.title.in(ctx.lang)},
+                      {"description", c.description.in(ctx.lang)},
+                      {"value", it == f.criteria.end() ? "" : it->second},
+                      {"error", pe == problems.end() ? "" : ctx.tr(pe->second)}});
+    }
+  v["criteria"] = crit;
+  v["is_case"] = call.has_field("countries");
+  v["started_on"] = f.started_on;
+  if (call.eligibility.min_start_date) v["min_start_date"] = format_date(*call.eligibility.min_start_date);
+  v["countries"] = country_options(ctx, f.countries);
+  json forms = json::array();
+  for (const auto& fm : call.content_forms)
+    forms.push_back({{"slug", fm}, {"label", ctx.tr("form." + fm)}, {"selected", f.form == fm}});
+  v["forms"] = forms;
+  v["autosave"] = s.status != SubmissionStatus::submitted;
+  v["is_submitted"] = s.status == SubmissionStatus::submitted;
+  if (!error.empty()) v["error"] = error;
+  return page(ctx, "entry_edit", v, status, ctx.tr("entry.edit"));
+}
+
+std::string csv_cell(std::string s) {
+  if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@')) s = "'" + s;  // no formulas
+  std::string out;
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return "\"" + out + "\"";
+}
+
+}  // namespace
+
+Response page(Ctx& ctx, const std::string& name, const json& view, int status, const std::string& title) {
+  json v = view;
+  v["csrf"] = ctx.csrf;
+  return Response::html(ctx.renderer.page(name, v, layout_view(ctx, title), ctx.lang), status);
+}
+
+Response error_page(Ctx& ctx, int status, const std::string& message) {
+  return page(ctx, "error", {{"status", std::to_string(status)}, {"message", message}}, status, ctx.tr("error.title"));
+}
+
+void add_page_routes(Router& r) {
+  r.add("GET", "/", [](Ctx& ctx) {
+    json calls = json::array();
+    for (const auto& c : service::list_calls(ctx.env)) calls.push_back(call_view(ctx, c));
+    return page(ctx, "home", {{"calls", calls}, {"has_calls", !calls.empty()}});
+  });
+
+  r.add("GET", "/calls/{slug}", [](Ctx& ctx) {
+    auto c = service::find_call(ctx.env, ctx.req.param("slug"));
+    if (!c) return error_for(ctx, c.error());
+    return page(ctx, "call", call_view(ctx, *c), 200, c->title.in(ctx.lang));
+  });
+
+  r.add("GET", "/register", [](Ctx& ctx) { return register_page(ctx, {}, nullptr, 200); });
+  r.add("POST", "/register", [](Ctx& ctx) {
+    auto f = form_of(ctx);
+    service::Registration reg{field(f, "email"),   field(f, "password"), field(f, "contact_name"),
+                              field(f, "phone"),   field(f, "name_zh"),  field(f, "name_en"),
+                              field(f, "type"),    field(f, "country"),  field(f, "overseas") == "1"};
+    if (field(f, "password") != field(f, "password2")) {
+      Error e = Error::make("invalid", "error.invalid");
+      e.fields["password2"] = {"rule.password_mismatch", {}};
+      return register_page(ctx, f, &e, 422);
+    }
+    auto a = service::register_account(ctx.env, reg);
+    if (!a) return register_page(ctx, f, &a.error(), status_for(a.error().code));
+    auto s = service::log_in(ctx.env, reg.email, reg.password);
+    if (!s) return Response::redirect("/login");
+    auto res = redirect_with_flash(ctx, "/entries", "flash.registered");
+    res.set("Set-Cookie", http::cookie_header("laurel_session", s->token, long(ctx.env.session_ttl.count())));
+    return res;
+  });
+
+  r.add("GET", "/login", [](Ctx& ctx) { return login_page(ctx, "", "", 200); });
+  r.add("POST", "/login", [](Ctx& ctx) {
+    auto f = form_of(ctx);
+    auto s = service::log_in(ctx.env, field(f, "email"), field(f, "password"));
+    if (!s) return login_page(ctx, field(f, "email"), ctx.tr(s.error().message), 401);
+    std::string next = safe_local(field(f, "next"));
+    if (next == "/entries" && s->actor.admin()) next = "/admin";
+    auto res = Response::redirect(next);
+    res.set("Set-Cookie", http::cookie_header("laurel_session", s->token, long(ctx.env.session_ttl.count())));
+    return res;
+  });
+  r.add("POST", "/logout", [](Ctx& ctx) {
+    if (ctx.session) service::log_out(ctx.env, ctx.session->token);
+    auto res = redirect_with_flash(ctx, "/", "flash.logged_out");
+    res.set("Set-Cookie", http::cookie_header("laurel_session", "", 0));
+    return res;
+  });
+
+  r.add("GET", "/entries", [](Ctx& ctx) {
+    if (!ctx.actor.signed_in()) return to_login(ctx);
+    auto list = service::my_submissions(ctx.env, ctx.actor);
+    if (!list) return error_for(ctx, list.error());
+    std::map<std::string, Call> calls;
+    for (auto& c : service::list_calls(ctx.env)) calls.emplace(c.slug, c);
+    json entries = json::array();
+    for (const auto& s : *list) {
+      auto it = calls.find(s.call);
+      entries.push_back(submission_view(ctx, s, it == calls.end() ? nullptr : &it->second));
+    }
+    json open = json::array();
+    for (const auto& [slug, c] : calls)
+      if (call_status(c, ctx.env.now()) == CallStatus::open)
+        open.push_back({{"slug", slug}, {"title", c.title.in(ctx.lang)}});
+    return page(ctx, "entries",
+                {{"entries", entries}, {"has_entries", !entries.empty()}, {"open_calls", open},
+                 {"count", ctx.tr("entries.count", {{"n", std::to_string(entries.size())}})}},
+                200, ctx.tr("nav.my_entries"));
+  });
+
+  r.add("GET", "/calls/{slug}/apply", [](Ctx& ctx) {
+    if (!ctx.actor.signed_in()) return to_login(ctx);
+    auto c = service::find_call(ctx.env, ctx.req.param("slug"));
+    if (!c) return error_for(ctx, c.error());
+    json v = call_view(ctx, *c);
+    v["eligible"] = c->allows_applicant_type(ctx.actor.org_type);
+    return page(ctx, "apply", v, 200, c->title.in(ctx.lang));
+  });
+
+  r.add("POST", "/calls/{slug}/entries", [](Ctx& ctx) {
+    if (!ctx.actor.signed_in()) return to_login(ctx);
+    auto f = form_of(ctx);
+    auto s = service::create_submission(ctx.env, ctx.actor, ctx.req.param("slug"), field(f, "category"), json::object());
+    if (!s) return error_for(ctx, s.error());
+    return redirect_with_flash(ctx, "/entries/" + s->id + "/edit", "flash.started");
+  });
+
+  r.add("GET", "/entries/{id}", [](Ctx& ctx) {
+    if (!ctx.actor.signed_in()) return to_login(ctx);
+    auto s = service::get_submission(ctx.env, ctx.actor, ctx.req.param("id"));
+    if (!s) return error_for(ctx, s.error());
+    auto c = service::find_call(ctx.env, s->call);
+    if (!c) return error_for(ctx, c.error());
+    json v = submission_view(ctx, *s, &*c);
+    const auto& f = s->fields;
+    v["title_zh"] = f.title_zh;
+    v["title_en"] = f.title_en;
+    v["summary_zh"] = f.summary_zh;
+    v["summary_en"] = f.summary_en;
+    v["organizations"] = f.organizations;
+    json crit = json::array();
+    if (const Category* cat = c->category(s->category))
+      for (const auto& cr : cat->criteria) {
+        auto it = f.criteria.find(cr.slug);
+        crit.push_back({{"title", cr.title.in(ctx.lang)}, {"value", it == f.criteria.end() ? "" : it->second}});
+      }
+    v["criteria"] = crit;
+    v["is_case"] = c->has_field("countries");
+    v["started_on"] = f.started_on;
+    json countries = json::array();
+    for (const auto& code : f.countries) countries.push_back(ctx.env.countries.name(code, ctx.lang));
+    v["countries"] = countries;
+    v["form"] = f.form.empty() ? "" : ctx.tr("form." + f.form);
+    v["is_owner"] = s->owner_id == ctx.actor.id;
+    v["can_withdraw"] = v["is_owner"].get<bool>() && s->status == SubmissionStatus::submitted && v["editable"].get<bool>();
+    v["can_edit"] = v["is_owner"].get<bool>() && v["editable"].get<bool>();
+    v["is_submitted"] = s->status == SubmissionStatus::submitted;
+    v["deadline_text"] = deadline_text(ctx, *c);
+    return page(ctx, "entry_view", v, 200, v["title"].get<std::string>());
+  });
+
+  r.add("GET", "/entries/{id}/edit", [](Ctx& ctx) {
+    if (!ctx.actor.signed_in()) return to_login(ctx);
+    auto s = service::get_submission(ctx.env, ctx.actor, ctx.req.param("id"));
+    if (!s || s->owner_id != ctx.actor.id) return error_page(ctx, 404, ctx.tr("error.submission_not_found"));
+    auto c = service::find_call(ctx.env, s->call);
+    if (!c) return error_for(ctx, c.error());
+    std::string err = call_status(*c, ctx.env.now()) == CallStatus::closed ? ctx.tr("error.deadline_passed") : "";
+    return edit_page(ctx, *s, *c, {}, err, 200);
+  });
+
+  r.add("POST", "/entries/{id}", [](Ctx& ctx) {
+    if (!ctx.actor.signed_in()) return to_login(ctx);
+    auto s = service::get_submission(ctx.env, ctx.actor, ctx.req.param("id"));
+    if (!s || s->owner_id != ctx.actor.id) return error_page(ctx, 404, ctx.tr("error.submission_not_found"));
+    auto c = service::find_call(ctx.env, s->call);
+    if (!c) return error_for(ctx, c.error());
+    const Category* cat = c->category(s->category);
+    if (!cat) return error_page(ctx, 404, ctx.tr("error.category_not_found"));
+    auto f = form_of(ctx);
+    json patch = form_patch(*c, *cat, f);
+    auto saved = service::save_submission(ctx.env, ctx.actor, s->id, patch);
+    if (!saved) {
+      // Nothing typed is lost: show the form again with what was sent and the problems.
+      service::Submission shown = *s;
+      if (auto applied = apply_fields(s->fields, patch)) shown.fields = *applied;
+      return edit_page(ctx, shown, *c, saved.error().fields, ctx.tr(saved.error().message), status_for(saved.error().code));
+    }
+    if (field(f, "action") == "submit") {
+      auto sub = service::submit_submission(ctx.env, ctx.actor, s->id);
+      if (!sub) return edit_page(ctx, *saved, *c, sub.error().fields, ctx.tr(sub.error().message), status_for(sub.error().code));
+      return redirect_with_flash(ctx, "/entries/" + s->id, "flash.submitted");
+    }
+    return redirect_with_flash(ctx, "/entries/" + s->id + "/edit", "flash.saved");
+  });
+
+  r.add("POST", "/entries/{id}/withdraw", [](Ctx& ctx) {
+    if (!ctx.actor.signed_in()) return to_login(ctx);
+    auto s = service::withdraw_submission(ctx.env, ctx.actor, ctx.req.param("id"));
+    if (!s) return error_for(ctx, s.error());
+    return redirect_with_flash(ctx, "/entries/" + s->id, "flash.withdrawn");
+  });
+
+  r.add("GET", "/admin", [](Ctx& ctx) {
+    if (!ctx.actor.signed_in()) return to_login(ctx);
+    if (!ctx.actor.admin()) return error_page(ctx, 403, ctx.tr("error.forbidden"));
+    json calls = json::array();
+    for (const auto& c : service::list_calls(ctx.env)) {
+      auto list = service::call_submissions(ctx.env, ctx.actor, c.slug, {});
+      size_t submitted = 0;
+      if (list)
+        for (const auto& s : *list) submitted += s.status == SubmissionStatus::submitted;
+      json v = call_view(ctx, c);
+      v["total"] = std::to_string(list ? list->size() : 0);
+      v["submitted"] = std::to_string(submitted);
+      calls.push_back(v);
+    }
+    return page(ctx, "admin", {{"calls", calls}}, 200, ctx.tr("nav.admin"));
+  });
+
+  r.add("GET", "/admin/calls/{slug}/entries", [](Ctx& ctx) {
+    if (!ctx.actor.signed_in()) return to_login(ctx);
+    auto c = service::find_call(ctx.env, ctx.req.param("slug"));
+    if (!c) return error_for(ctx, c.error());
+    std::string fcat = ctx.req.query_param("category"), fstatus = ctx.req.query_param("status");
+    auto all = service::call_submissions(ctx.env, ctx.actor, c->slug, {});
+    if (!all) return error_for(ctx, all.error());
+    json cats = json::array();
+    for (const auto& cat : c->categories) {
+      int total = 0, submitted = 0;
+      for (const auto& s : *all)
+        if (s.category == cat.slug) total++, submitted += s.status == SubmissionStatus::submitted;
+      cats.push_back({{"slug", cat.slug}, {"title", cat.title.in(ctx.lang)}, {"total", std::to_string(total)},
+                      {"submitted", std::to_string(submitted)}, {"selected", fcat == cat.slug}});
+    }
+    json statuses = json::array();
+    for (const char* st : {"draft", "submitted", "withdrawn"})
+      statuses.push_back({{"slug", st}, {"label", ctx.tr(std::string("entry.status.") + st)}, {"selected", fstatus == st}});
+    json entries = json::array();
+    for (const auto& s : *all) {
+      if ((!fcat.empty() && s.category != fcat) || (!fstatus.empty() && std::string(to_string(s.status)) != fstatus)) continue;
+      entries.push_back(submission_view(ctx, s, &*c));
+    }
+    std::string query = "?category=" + http::url_encode(fcat) + "&status=" + http::url_encode(fstatus);
+    return page(ctx, "admin_entries",
+                {{"call", call_view(ctx, *c)}, {"categories", cats}, {"statuses", statuses}, {"entries", entries},
+                 {"has_entries", !entries.empty()},
+                 {"count", ctx.tr("entries.count", {{"n", std::to_string(entries.size())}})},
+                 {"csv_href", "/admin/calls/" + c->slug + "/entries.csv" + query}},
+                200, c->title.in(ctx.lang));
+  });
+
+  r.add("GET", "/admin/calls/{slug}/entries.csv", [](Ctx& ctx) {
+    if (!ctx.actor.signed_in()) return to_login(ctx);
+    auto c = service::find_call(ctx.env, ctx.req.param("slug"));
+    if (!c) return error_for(ctx, c.error());
+    service::SubmissionFilter f{ctx.req.query_param("category"), ctx.req.query_param("status")};
+    auto list = service::call_submissions(ctx.env, ctx.actor, c->slug, f);
+    if (!list) return error_for(ctx, list.error());
+    std::string out = "\xEF\xBB\xBF";  // UTF-8 BOM: Excel then reads Chinese correctly
+    std::vector<std::string> head{"csv.receipt", "csv.status", "csv.category", "csv.title_zh", "csv.title_en",
+                                  "csv.organizations", "csv.applicant", "csv.email", "csv.country",
+                                  "csv.submitted_at", "csv.updated_at"};
+    for (size_t i = 0; i < head.size(); ++i) out += (i ? "," : "") + csv_cell(ctx.tr(head[i]));
+    out += "\r\n";
+    for (const auto& s : *list) {
+      std::string orgs;
+      for (const auto& o : s.fields.organizations) orgs += (orgs.empty() ? "" : "; ") + o;
+      const Category* cat = c->category(s.category);
+      std::vector<std::string> row{s.receipt.value_or(""),
+                                   ctx.tr(std::string("entry.status.") + std::string(to_string(s.status))),
+                                   cat ? cat->title.in(ctx.lang) : s.category,
+                                   s.fields.title_zh,
+                                   s.fields.title_en,
+                                   orgs,
+                                   ctx.lang == Lang::zh && !s.owner_org_zh.empty() ? s.owner_org_zh
+                                   : s.owner_org_en.empty()                         ? s.owner_org_zh
+                                                                                     : s.owner_org_en,
+                                   s.owner_email,
+                                   s.owner_country,
+                                   s.submitted_at ? iso_local(*s.submitted_at, c->time_zone) : "",
+                                   iso_local(s.updated_at, c->time_zone)};
+      for (size_t i = 0; i < row.size(); ++i) out += (i ? "," : "") + csv_cell(row[i]);
+      out += "\r\n";
+    }
+    Response res{200, {}, std::move(out)};
+    res.set("Content-Type", "text/csv; charset=utf-8");
+    res.set("Content-Disposition", "attachment; filename=\"" + c->slug + "-entries.csv\"");
+    return res;
+  });
+}
+
+}  // namespace laurel::web

@@ -1,0 +1,69 @@
+#include "web/render.h"
+
+#include <kainjow/mustache.hpp>
+#include <stdexcept>
+
+#include "infra/resources.h"
+
+namespace laurel::web {
+
+namespace mu = kainjow::mustache;
+
+namespace {
+
+mu::data to_data(const nlohmann::json& j) {
+  switch (j.type()) {
+    case nlohmann::json::value_t::object: {
+      mu::data d{mu::data::type::object};
+      for (const auto& [k, v] : j.items()) d.set(k, to_data(v));
+      return d;
+    }
+    case nlohmann::json::value_t::array: {
+      mu::data d{mu::data::type::list};
+      for (const auto& v : j) d.push_back(to_data(v));
+      return d;
+    }
+    case nlohmann::json::value_t::string: return mu::data{j.get<std::string>()};
+    case nlohmann::json::value_t::boolean: return mu::data{j.get<bool>()};
+    case nlohmann::json::value_t::null: return mu::data{false};
+    default: return mu::data{j.dump()};
+  }
+}
+
+}  // namespace
+
+struct Renderer::Impl {
+  std::map<std::string, std::unique_ptr<mu::mustache>> templates;
+  mu::data t_zh, t_en;
+};
+
+Renderer::Renderer(const I18n& i18n) : impl_(std::make_unique<Impl>()) {
+  for (const auto& [path, text] : resources::all()) {
+    if (path.rfind("templates/", 0) != 0) continue;
+    std::string name = path.substr(10, path.size() - 10 - 5);  // strip templates/ and .html
+    auto m = std::make_unique<mu::mustache>(std::string(text));
+    if (!m->is_valid()) throw std::runtime_error("template " + path + ": " + m->error_message());
+    impl_->templates.emplace(name, std::move(m));
+  }
+  impl_->t_zh = to_data(i18n.tree(Lang::zh));
+  impl_->t_en = to_data(i18n.tree(Lang::en));
+}
+
+Renderer::~Renderer() = default;
+
+std::string Renderer::page(const std::string& name, const nlohmann::json& view, const nlohmann::json& layout,
+                           Lang lang) const {
+  auto it = impl_->templates.find(name);
+  auto lt = impl_->templates.find("layout");
+  if (it == impl_->templates.end() || lt == impl_->templates.end()) throw std::runtime_error("no template " + name);
+  const mu::data& t = lang == Lang::zh ? impl_->t_zh : impl_->t_en;
+  mu::data d = to_data(view);
+  d.set("t", t);
+  std::string body = it->second->render(d);
+  mu::data l = to_data(layout);
+  l.set("t", t);
+  l.set("body", body);
+  return lt->second->render(l);
+}
+
+}  // namespace laurel::web

@@ -1,0 +1,20 @@
+// View models shared by pages and the API: a call and an entry as JSON, in one language.
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include "core/call.h"
+#include "service/submissions.h"
+#include "web/app.h"
+
+namespace laurel::web {
+
+// The API's call object: the stored definition plus status, current stage and fields per category.
+nlohmann::json api_call(const Call& call, Instant now);
+// A call for pages, every text in ctx.lang.
+nlohmann::json call_view(Ctx& ctx, const Call& call);
+// An entry for pages.
+nlohmann::json submission_view(Ctx& ctx, const service::Submission& s, const Call* call);
+std::string zone_label(Ctx& ctx, const Call& call);
+std::string deadline_text(Ctx& ctx, const Call& call);
+
+}  // namespace laurel::web
