@@ -116,7 +116,7 @@ int main(int argc, char** argv) {
     store::migrate(*db);  // forward only; a no-op when up to date
     auto countries = Countries::load();
     service::Env env{*db, countries, common_passwords()};
-    env.demo = cfg.demo;
+    if (cfg.demo) env.demo_since = env.now();
 
     if (*migrate) {
       std::cout << "database " << cfg.database << " is up to date\n";

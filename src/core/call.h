@@ -83,8 +83,8 @@ std::string_view to_string(CallStatus s);
 // The stage whose dates contain today (in the call's zone), if any.
 const Stage* current_stage(const Call& call, Instant now);
 
-// Demo mode: when the call's deadline has passed, move every date of the call by whole days
-// so that the deadline falls at the same local time `days_ahead` days after today.
+// Demo mode: when the call's deadline had passed at `now`, move every date of the call by whole
+// days so that the deadline falls at the same local time `days_ahead` days after that day.
 Call shift_for_demo(Call call, Instant now, int days_ahead = 30);
 
 nlohmann::json to_json(const Call& call);

@@ -57,6 +57,26 @@ net::awaitable<void> send_plain(beast::tcp_stream& stream, bhttp::status status,
   co_await bhttp::async_write(stream, res, use_tuple);
 }
 
+// 413, as JSON for the API and as text elsewhere, naming the limit.
+net::awaitable<void> send_too_large(beast::tcp_stream& stream, std::string_view target, unsigned version, size_t limit) {
+  std::string n = std::to_string(limit);
+  bhttp::response<bhttp::string_body> res{bhttp::status::payload_too_large, version};
+  if (target.rfind("/api/", 0) == 0) {
+    res.set(bhttp::field::content_type, "application/json; charset=utf-8");
+    res.body() = "{\"error\":{\"code\":\"too_large\",\"message\":\"request body over the limit of " + n +
+                 " bytes / 请求内容超过 " + n + " 字节上限\"}}";
+  } else {
+    res.set(bhttp::field::content_type, "text/plain; charset=utf-8");
+    res.body() = "request body over the limit of " + n + " bytes / 请求内容超过 " + n + " 字节上限\n";
+  }
+  res.set(bhttp::field::connection, "close");
+  res.set("X-Content-Type-Options", "nosniff");
+  res.prepare_payload();
+  res.keep_alive(false);
+  stream.expires_after(10s);
+  co_await bhttp::async_write(stream, res, use_tuple);
+}
+
 struct Shared {
   ServerOptions options;
   Handler handler;
@@ -79,7 +99,9 @@ net::awaitable<void> session(tcp::socket socket, std::shared_ptr<Shared> shared)
     stream.expires_after(std::chrono::seconds(opt.keep_alive_seconds));
     auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
     if (ec) {
-      if (ec == bhttp::error::header_limit)
+      if (ec == bhttp::error::body_limit)
+        co_await send_too_large(stream, parser.get().target(), 11, opt.max_body_bytes);
+      else if (ec == bhttp::error::header_limit)
         co_await send_plain(stream, bhttp::status::request_header_fields_too_large, 11, "request header too large\n");
       else if (ec != bhttp::error::end_of_stream && ec != beast::error::timeout && ec != net::error::eof &&
                ec != net::error::connection_reset && ec != net::error::operation_aborted)
@@ -88,8 +110,7 @@ net::awaitable<void> session(tcp::socket socket, std::shared_ptr<Shared> shared)
     }
     unsigned version = parser.get().version();
     if (parser.content_length() && *parser.content_length() > opt.max_body_bytes) {
-      co_await send_plain(stream, bhttp::status::payload_too_large, version,
-                          "request body over the limit of " + std::to_string(opt.max_body_bytes) + " bytes\n");
+      co_await send_too_large(stream, parser.get().target(), version, opt.max_body_bytes);
       break;
     }
     if (lower(parser.get()[bhttp::field::expect]) == "100-continue") {
@@ -100,8 +121,7 @@ net::awaitable<void> session(tcp::socket socket, std::shared_ptr<Shared> shared)
     auto [ec2, n2] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
     if (ec2) {
       if (ec2 == bhttp::error::body_limit)
-        co_await send_plain(stream, bhttp::status::payload_too_large, version,
-                            "request body over the limit of " + std::to_string(opt.max_body_bytes) + " bytes\n");
+        co_await send_too_large(stream, parser.get().target(), version, opt.max_body_bytes);
       else if (ec2 != beast::error::timeout && ec2 != net::error::eof && ec2 != net::error::connection_reset)
         co_await send_plain(stream, bhttp::status::bad_request, version, "malformed request: " + ec2.message() + "\n");
       break;

@@ -42,7 +42,7 @@ std::optional<Call> decode(Env& env, const std::string& definition) {
   if (j.is_discarded()) return std::nullopt;
   auto call = call_from_json(j);
   if (!call) return std::nullopt;
-  return env.demo ? shift_for_demo(std::move(*call), env.now()) : std::move(*call);
+  return env.demo_since ? shift_for_demo(std::move(*call), *env.demo_since) : std::move(*call);
 }
 
 }  // namespace

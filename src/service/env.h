@@ -3,6 +3,7 @@
 #pragma once
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,7 +17,9 @@ struct Env {
   store::Db& db;
   const Countries& countries;
   std::vector<std::string> common_passwords;
-  bool demo = false;  // calls whose deadline has passed are shown shifted into the future
+  // Demo mode: calls that had ended at `demo_since` (the server's start) are shown shifted so
+  // that their deadline is 30 days after that day. Calls loaded later are never shifted.
+  std::optional<Instant> demo_since{};
   std::chrono::seconds session_ttl{14 * 24 * 3600};
   std::function<Instant()> clock = [] {
     return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());

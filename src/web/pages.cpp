@@ -27,7 +27,7 @@ json layout_view(Ctx& ctx, const std::string& title) {
          {"is_admin", ctx.actor.admin()},
          {"user_email", ctx.actor.email},
          {"csrf", ctx.csrf},
-         {"demo", ctx.env.demo},
+         {"demo", ctx.env.demo_since.has_value()},
          {"next", http::url_encode(current_path(ctx))}};
   if (ctx.flash.rfind("flash.", 0) == 0) l["flash"] = ctx.tr(ctx.flash);
   return l;
