@@ -9,11 +9,9 @@
     if (isNaN(end)) return;
     var left = Math.max(0, Math.floor((end - Date.now()) / 1000));
     var d = Math.floor(left / 86400), h = Math.floor(left % 86400 / 3600), m = Math.floor(left % 3600 / 60), s = left % 60;
-    var zh = el.getAttribute('data-lang') === 'zh';
     var pad = function (n) { return (n < 10 ? '0' : '') + n; };
-    el.textContent = left === 0 ? (zh ? '已截止' : 'Closed')
-      : zh ? '还剩 ' + d + ' 天 ' + pad(h) + ':' + pad(m) + ':' + pad(s)
-           : d + ' days ' + pad(h) + ':' + pad(m) + ':' + pad(s) + ' left';
+    el.textContent = left === 0 ? el.getAttribute('data-closed')
+      : el.getAttribute('data-format').replace('{days}', d).replace('{hms}', pad(h) + ':' + pad(m) + ':' + pad(s));
   }
   function tickAll() { document.querySelectorAll('[data-deadline]').forEach(renderCountdown); }
 

@@ -133,6 +133,7 @@ json submission_view(Ctx& ctx, const service::Submission& s, const Call* call) {
          {"version", std::to_string(s.version)}};
   std::string zone = call ? call->time_zone : "Asia/Shanghai";
   v["updated_text"] = human_datetime(s.updated_at, zone, l);
+  v["updated_short"] = human_datetime(s.updated_at, zone, l) + " " + utc_offset_label(s.updated_at, zone);
   v["submitted_text"] = s.submitted_at ? human_datetime(*s.submitted_at, zone, l) : "";
   if (call) {
     if (const Category* c = call->category(s.category)) v["category_title"] = c->title.in(l);

@@ -1,0 +1,616 @@
+// Laurel browser journey (run by ctest as `node tests/e2e/journey.mjs` from the repo root).
+//
+// Starts a fresh server exactly like the HTTP suite (tests/http/harness.mjs: temp SQLite
+// database, migrate, load-calls calls/wic-2025.toml, admin user, `serve --demo`), then drives
+// Debian's Chromium through playwright-core:
+//   A  zh applicant: home, call page, register, apply, autosave, invalid submit, valid submit
+//   B  lost-save protection: offline autosave keeps the text in localStorage, then saves it
+//   C  en applicant: language switch, register, practice case with errors, fix, withdraw
+//   D  organiser: /admin counts, the call's entry list with the zh receipt, CSV export
+// Every page is saved as a full-page PNG in tests/e2e/screenshots/NN-lang-step.png.
+// Prints one line per step and `e2e: N steps passed`; exits non-zero with the failing step.
+//
+// Env: LAUREL_BIN (default <repo>/build/laurel), CHROMIUM (default /usr/bin/chromium),
+//      E2E_HEADFUL=1 to watch, E2E_SLOWMO=ms.
+
+import { mkdirSync, readdirSync, rmSync, existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import {
+  REPO, BIN, ADMIN_EMAIL, ADMIN_PASSWORD, APPLICANT_PASSWORD, AWARD, CASE, startServer,
+} from '../http/harness.mjs';
+
+const E2E_DIR = join(REPO, 'tests', 'e2e');
+const SHOTS = join(E2E_DIR, 'screenshots');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const OVERALL_TIMEOUT_MS = 240_000;   // hard stop; a normal run takes well under 90 s
+const STEP_TIMEOUT_MS = 15_000;       // default wait for any one element / navigation
+
+// ---------------------------------------------------------------------------------------
+// Tiny runner
+
+let stepNo = 0;
+let passed = 0;
+let shotNo = 0;
+let currentStep = '';
+let lastPage = null;
+const notes = [];           // non-fatal observations, printed at the end
+const pageErrors = [];      // uncaught JS errors in any page (fatal, checked per step)
+const serverErrors = [];    // HTTP 5xx answers seen by the browser (fatal)
+
+function log(line) { process.stdout.write(line + '\n'); }
+
+class StepError extends Error {}
+
+function fail(msg) { throw new StepError(msg); }
+function check(cond, msg) { if (!cond) fail(msg); }
+
+async function step(name, fn) {
+  stepNo += 1;
+  currentStep = `${stepNo} ${name}`;
+  const t0 = Date.now();
+  await fn();
+  if (pageErrors.length) fail(`JavaScript error in the page: ${pageErrors.join(' | ')}`);
+  if (serverErrors.length) fail(`server answered with 5xx: ${serverErrors.join(' | ')}`);
+  passed += 1;
+  log(`ok ${stepNo} - ${name} (${Date.now() - t0} ms)`);
+}
+
+function note(msg) {
+  notes.push(msg);
+  log(`  note: ${msg}`);
+}
+
+async function shot(page, lang, name) {
+  shotNo += 1;
+  const file = join(SHOTS, `${String(shotNo).padStart(2, '0')}-${lang}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+/** Poll fn() until it returns a truthy value; fail with msg() after timeoutMs. */
+async function until(fn, msg, timeoutMs = STEP_TIMEOUT_MS, everyMs = 100) {
+  const end = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) {
+      const detail = last instanceof Error ? ` (last error: ${last.message})` : '';
+      fail(`${typeof msg === 'function' ? await msg() : msg}${detail}`);
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+const textOf = (page) => page.locator('body').innerText();
+
+/** Text visible on the page contains every needle. */
+async function expectText(page, ...needles) {
+  const body = await textOf(page);
+  for (const n of needles) {
+    const ok = n instanceof RegExp ? n.test(body) : body.includes(n);
+    check(ok, `expected ${n instanceof RegExp ? n : JSON.stringify(n)} on ${page.url()}; ` +
+      `page text starts: ${JSON.stringify(body.slice(0, 600))}`);
+  }
+  return body;
+}
+
+// Message keys (call.deadline, entry.status.draft, …) or {placeholders} that leaked into a
+// page: a translation is missing. Checked on every page we screenshot.
+const RAW_KEY_RE = /(?<![\w@/.-])(?:site|nav|call|entry|entries|account|admin|error|rule|flash|autosave|form|applicant_type|csv|home|apply|time|country)\.[a-z_]+(?:\.[a-z_]+)*(?![\w@/-])/;
+const PLACEHOLDER_RE = /\{[a-z_]+\}/;
+async function expectNoRawKeys(page) {
+  const body = await textOf(page);
+  const m = RAW_KEY_RE.exec(body) || PLACEHOLDER_RE.exec(body);
+  check(!m, `untranslated text ${JSON.stringify(m && m[0])} on ${page.url()}: ` +
+    `${JSON.stringify(body.slice(Math.max(0, (m && m.index) - 80), (m && m.index) + 80))}`);
+}
+
+/** Screenshot after checking the page has no leaked keys. */
+async function page_shot(page, lang, name) {
+  await expectNoRawKeys(page);
+  return shot(page, lang, name);
+}
+
+function pathOf(page) { return new URL(page.url()).pathname; }
+
+async function expectPath(page, re, what) {
+  await until(() => re.test(pathOf(page)),
+    () => `expected ${what} (${re}) but the browser is at ${page.url()}`);
+}
+
+/** Click and wait for the resulting top-level navigation; returns the main response. */
+async function clickAndNavigate(page, locator) {
+  const [resp] = await Promise.all([
+    page.waitForNavigation({ waitUntil: 'load', timeout: STEP_TIMEOUT_MS }),
+    locator.click(),
+  ]);
+  return resp;
+}
+
+// ---------------------------------------------------------------------------------------
+// Browser set-up
+
+async function newContext(browser, who) {
+  const context = await browser.newContext({
+    locale: 'zh-CN',                  // a browser in China: the site starts in Chinese
+    timezoneId: 'Asia/Shanghai',
+    viewport: { width: 1280, height: 900 },
+    acceptDownloads: true,
+  });
+  context.setDefaultTimeout(STEP_TIMEOUT_MS);
+  context.setDefaultNavigationTimeout(STEP_TIMEOUT_MS);
+  const page = await context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(`[${who}] ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/Failed to load resource|ERR_INTERNET_DISCONNECTED/.test(m.text())) {
+      note(`[${who}] console error on ${page.url()}: ${m.text()}`);
+    }
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 500) serverErrors.push(`[${who}] ${r.request().method()} ${r.url()} -> ${r.status()}`);
+  });
+  // Dialogs: confirm() is accepted only when a step expects it; an unexpected beforeunload
+  // ("Leave site?") prompt is accepted but reported, since a user would see it.
+  page.expectedDialogs = [];
+  page.seenDialogs = [];
+  page.on('dialog', async (d) => {
+    page.seenDialogs.push({ type: d.type(), message: d.message(), url: page.url() });
+    const i = page.expectedDialogs.indexOf(d.type());
+    if (i >= 0) {
+      page.expectedDialogs.splice(i, 1);
+    } else {
+      note(`[${who}] unexpected ${d.type()} dialog on ${page.url()}` +
+        (d.message() ? `: ${JSON.stringify(d.message())}` : ''));
+    }
+    try { await d.accept(); } catch { /* page gone */ }
+  });
+  return { context, page };
+}
+
+// ---------------------------------------------------------------------------------------
+// Shared actions
+
+async function register(page, lang, a) {
+  await page.goto(`${page.base}/register`);
+  await page.fill('input[name=email]', a.email);
+  await page.fill('input[name=password]', APPLICANT_PASSWORD);
+  await page.fill('input[name=password2]', APPLICANT_PASSWORD);
+  await page.fill('input[name=name_zh]', a.name_zh);
+  await page.fill('input[name=name_en]', a.name_en);
+  await page.selectOption('select[name=type]', a.type);
+  await page.selectOption('select[name=country]', a.country);
+  await page.check(`input[name=overseas][value="${a.overseas ? 1 : 0}"]`);
+  await page.fill('input[name=contact_name]', a.contact_name);
+  await page.fill('input[name=phone]', a.phone);
+  await page_shot(page, lang, 'register-filled');
+  const resp = await clickAndNavigate(page, page.locator('form[action="/register"] button.primary'));
+  if (!/^\/entries\/?$/.test(pathOf(page))) {
+    const errs = await page.locator('.field-error, .alert').allInnerTexts().catch(() => []);
+    fail(`registration did not land on /entries (at ${page.url()}, status ${resp && resp.status()}): ` +
+      `${errs.join(' | ')}`);
+  }
+  await expectText(page, a.email);
+}
+
+/** From the call page: click Apply, choose the category, start → the draft's edit page. */
+async function applyTo(page, lang, slug, category, applyLabel) {
+  await page.goto(`${page.base}/calls/${slug}`);
+  const link = page.locator(`a[href="/calls/${slug}/apply"]`).first();
+  check(await link.isVisible(), `no Apply link on /calls/${slug}`);
+  check((await link.innerText()).includes(applyLabel),
+    `Apply link says ${JSON.stringify(await link.innerText())}, expected ${JSON.stringify(applyLabel)}`);
+  await clickAndNavigate(page, link);
+  await expectPath(page, new RegExp(`^/calls/${slug}/apply$`), 'the apply page');
+  await page.check(`input[name=category][value="${category}"]`);
+  await page_shot(page, lang, `apply-${category}`);
+  await clickAndNavigate(page, page.locator(`form[action="/calls/${slug}/entries"] button.primary`));
+  await expectPath(page, /^\/entries\/[^/]+\/edit$/, 'the new draft\'s edit page');
+  return pathOf(page).split('/')[2];
+}
+
+/** Wait until the autosave status says saved (not bad); returns its text. */
+async function waitSaved(page, savedWord, timeoutMs = STEP_TIMEOUT_MS) {
+  const status = page.locator('#autosave-status');
+  return until(async () => {
+    const text = await status.innerText();
+    const bad = await status.evaluate((el) => el.classList.contains('bad'));
+    return !bad && text.includes(savedWord) ? text : null;
+  }, async () => `autosave status never said ${JSON.stringify(savedWord)}; it says ` +
+    `${JSON.stringify(await status.innerText())} (class ${JSON.stringify(await status.getAttribute('class'))})`,
+  timeoutMs);
+}
+
+async function fieldErrors(page) {
+  return page.locator('.field-error').allInnerTexts();
+}
+
+/** Submit the entry form with the given button; returns the main HTTP response. */
+async function pressEntryButton(page, id, value) {
+  const [resp] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST' &&
+      new URL(r.url()).pathname === `/entries/${id}` && r.request().isNavigationRequest()),
+    page.click(`#entry-form button[name=action][value=${value}]`),
+  ]);
+  await page.waitForLoadState('load');
+  return resp;
+}
+
+// ---------------------------------------------------------------------------------------
+// The journey
+
+async function journey(server, browser) {
+  const base = server.url;
+  const stamp = `${process.pid}-${Date.now().toString(36)}`;
+  const zhUser = {
+    email: `zh-${stamp}@example.org`, name_zh: '清华大学', name_en: 'Tsinghua University',
+    type: 'university', country: 'CN', overseas: false, contact_name: '李华', phone: '+86 10 6278 0000',
+  };
+  const enUser = {
+    email: `en-${stamp}@example.org`, name_zh: '非洲数字政策研究所', name_en: 'African Digital Policy Institute',
+    type: 'think-tank', country: 'KE', overseas: true, contact_name: 'Wanjiru Kamau', phone: '+254 20 123 4567',
+  };
+
+  // ===================================================================================== A
+  const A = await newContext(browser, 'zh');
+  const pa = A.page;
+  pa.base = base;
+  lastPage = pa;
+  let zhEntryId;
+  let zhReceipt;
+
+  await step('zh home: calls, Beijing time, live countdown', async () => {
+    await pa.goto(base + '/');
+    check((await pa.getAttribute('html', 'lang'))?.startsWith('zh'), 'home is not in Chinese by default');
+    await expectText(pa, '领先科技奖', '北京时间', 'UTC+8', '携手构建网络空间命运共同体');
+    const cards = pa.locator('.call-card');
+    check(await cards.count() === 2, `expected 2 call cards, found ${await cards.count()}`);
+    const cd = pa.locator('.countdown[data-deadline]').first();
+    const before = await cd.innerText();
+    check(/还剩/.test(before), `countdown text ${JSON.stringify(before)} is not Chinese`);
+    await until(async () => (await cd.innerText()) !== before,
+      `countdown stayed ${JSON.stringify(before)} for 2 s`, 2500);
+    await page_shot(pa, 'zh', 'home');
+  });
+
+  await step('zh call page', async () => {
+    await clickAndNavigate(pa, pa.locator(`a[href="/calls/${AWARD}"]`).first());
+    await expectPath(pa, new RegExp(`^/calls/${AWARD}$`), 'the call page');
+    await expectText(pa, '2025年世界互联网大会领先科技奖', '基础研究', '关键技术', '工程研发', '北京时间');
+    check(await pa.locator('.countdown[data-deadline]').count() >= 1, 'no countdown on the call page');
+    await page_shot(pa, 'zh', 'call');
+  });
+
+  await step('zh register a university in CN', async () => {
+    await register(pa, 'zh', zhUser);
+    await expectText(pa, '我的申报');
+    await page_shot(pa, 'zh', 'entries-empty');
+  });
+
+  await step('zh apply to leading-tech basic-research → draft edit page', async () => {
+    zhEntryId = await applyTo(pa, 'zh', AWARD, 'basic-research', '我要申报');
+    check(await pa.locator('#entry-form').isVisible(), 'no #entry-form on the edit page');
+    await page_shot(pa, 'zh', 'edit-new');
+  });
+
+  const zhTitle = '面向大规模网络的新型路由理论';
+  await step('zh autosave: type a title, status says saved, reload keeps it', async () => {
+    const patched = pa.waitForResponse((r) => r.request().method() === 'PATCH' &&
+      new URL(r.url()).pathname === `/api/v1/submissions/${zhEntryId}`, { timeout: STEP_TIMEOUT_MS });
+    await pa.locator('input[name=title_zh]').pressSequentially(zhTitle, { delay: 15 });
+    const res = await patched;
+    check(res.status() === 200, `autosave PATCH answered ${res.status()}: ${await res.text()}`);
+    const said = await waitSaved(pa, '已自动保存');
+    check(!/\{time\}/.test(said), `autosave status shows a raw placeholder: ${said}`);
+    await page_shot(pa, 'zh', 'autosaved');
+    await pa.reload();
+    const v = await pa.inputValue('input[name=title_zh]');
+    check(v === zhTitle, `after reload title_zh is ${JSON.stringify(v)}, expected ${JSON.stringify(zhTitle)}`);
+  });
+
+  await step('zh submit with the rest empty → 422 with field errors', async () => {
+    const resp = await pressEntryButton(pa, zhEntryId, 'submit');
+    check(resp.status() === 422, `invalid submit answered ${resp.status()}, expected 422`);
+    const errs = await fieldErrors(pa);
+    check(errs.length >= 3, `expected at least 3 .field-error, found ${errs.length}: ${errs.join(' | ')}`);
+    check(await pa.locator('.alert').first().isVisible(), 'no .alert at the top of the invalid form');
+    const v = await pa.inputValue('input[name=title_zh]');
+    check(v === zhTitle, `the invalid form lost the title (now ${JSON.stringify(v)})`);
+    await page_shot(pa, 'zh', 'edit-errors');
+  });
+
+  await step('zh fill everything and submit → receipt LT25-BR-NNNN', async () => {
+    await pa.fill('input[name=title_en]', 'A new routing theory for very large networks');
+    await pa.fill('textarea[name=summary_zh]', '本成果提出了一种新的路由理论，并在多个国家的网络中得到验证。');
+    await pa.fill('textarea[name=summary_en]',
+      'This achievement proposes a new routing theory, validated in networks of several countries.');
+    const crit = pa.locator('textarea[name^="criteria."]');
+    const n = await crit.count();
+    check(n === 3, `basic research should have 3 criteria textareas, found ${n}`);
+    for (let i = 0; i < n; i++) {
+      await crit.nth(i).fill(`该成果于2019年首次发表，已被国际同行正面引用。说明 ${i + 1}。`);
+    }
+    await pa.fill('textarea[name=organizations]', '清华大学\n中国科学院计算技术研究所');
+    await page_shot(pa, 'zh', 'edit-filled');
+    const resp = await pressEntryButton(pa, zhEntryId, 'submit');
+    if (resp.status() >= 400) {
+      fail(`valid submit answered ${resp.status()}: ${(await fieldErrors(pa)).join(' | ')}`);
+    }
+    await expectPath(pa, new RegExp(`^/entries/${zhEntryId}$`), 'the entry view page');
+    zhReceipt = (await pa.locator('.receipt').innerText()).trim();
+    check(/^LT25-BR-\d{4}$/.test(zhReceipt), `receipt ${JSON.stringify(zhReceipt)} does not match LT25-BR-NNNN`);
+    await expectText(pa, '已提交', zhTitle, '北京时间');
+    await page_shot(pa, 'zh', 'submitted');
+  });
+
+  await step('zh my entries lists the entry as 已提交', async () => {
+    await clickAndNavigate(pa, pa.locator('header nav a[href="/entries"]'));
+    const row = pa.locator('table.list tbody tr', { hasText: zhReceipt });
+    check(await row.count() === 1, `My entries has no row with ${zhReceipt}`);
+    const badge = (await row.locator('.badge').innerText()).trim();
+    check(badge === '已提交', `status badge says ${JSON.stringify(badge)}, expected 已提交`);
+    await page_shot(pa, 'zh', 'entries');
+  });
+
+  // ===================================================================================== B
+  let lostId;
+  const lostText = `断网期间输入的摘要，不能丢失。${stamp}`;
+  await step('lost-save: offline autosave fails visibly, text kept in localStorage', async () => {
+    lostId = await applyTo(pa, 'zh', AWARD, 'key-technology', '我要申报');
+    await pa.fill('input[name=title_zh]', '离线保存测试');
+    await waitSaved(pa, '已自动保存');
+    await A.context.setOffline(true);
+    await pa.locator('textarea[name=summary_zh]').pressSequentially(lostText.slice(0, 12), { delay: 10 });
+    await pa.locator('textarea[name=summary_zh]').fill(lostText);
+    const status = pa.locator('#autosave-status');
+    await until(async () => (await status.getAttribute('class') || '').split(/\s+/).includes('bad'),
+      async () => `autosave status never turned bad while offline; it says ${JSON.stringify(await status.innerText())}`);
+    const failText = await status.innerText();
+    check(/无法连接服务器|保存失败/.test(failText), `offline status text is ${JSON.stringify(failText)}`);
+    const kept = await pa.evaluate((id) => localStorage.getItem('laurel.unsaved.' + id), lostId);
+    check(kept && kept.includes(lostText), `localStorage does not hold the text: ${kept}`);
+    await page_shot(pa, 'zh', 'offline');
+  });
+
+  await step('lost-save: back online it saves; reload keeps the text', async () => {
+    await A.context.setOffline(false);
+    await waitSaved(pa, '已自动保存', 12_000);
+    const kept = await pa.evaluate((id) => localStorage.getItem('laurel.unsaved.' + id), lostId);
+    check(kept === null, `localStorage still holds unsaved text after the save: ${kept}`);
+    await page_shot(pa, 'zh', 'back-online');
+    // Reload from a clean slate so the text can only come from the server.
+    await pa.evaluate(() => localStorage.clear());
+    await pa.reload();
+    const v = await pa.inputValue('textarea[name=summary_zh]');
+    check(v === lostText, `after reload summary_zh is ${JSON.stringify(v)}`);
+  });
+
+  // ===================================================================================== C
+  const C = await newContext(browser, 'en');
+  const pc = C.page;
+  pc.base = base;
+  lastPage = pc;
+  let caseId;
+
+  await step('en switch language via the link', async () => {
+    await pc.goto(base + '/');
+    await clickAndNavigate(pc, pc.locator('a[href^="/lang/en"]'));
+    check(pathOf(pc) === '/', `language switch went to ${pc.url()}`);
+    check((await pc.getAttribute('html', 'lang')) === 'en', 'html lang is not en after the switch');
+    const cookies = await C.context.cookies(base);
+    check(cookies.some((c) => c.name === 'laurel_lang' && c.value === 'en'), 'no laurel_lang=en cookie');
+  });
+
+  await step('en register a think tank in KE (overseas)', async () => {
+    await register(pc, 'en', enUser);
+    await expectText(pc, 'My entries');
+  });
+
+  await step('en home: Leading Technology Award, Beijing time', async () => {
+    await clickAndNavigate(pc, pc.locator('header a.brand'));
+    await expectText(pc, 'Leading Technology Award', 'Beijing time, UTC+8', 'Practice Cases');
+    const cd = await pc.locator('.countdown[data-deadline]').first().innerText();
+    check(/left/.test(cd), `countdown ${JSON.stringify(cd)} is not English`);
+    await page_shot(pc, 'en', 'home');
+  });
+
+  await step('en apply to practice-cases digital-economy', async () => {
+    await pc.goto(`${base}/calls/${CASE}`);
+    await page_shot(pc, 'en', 'call');
+    caseId = await applyTo(pc, 'en', CASE, 'digital-economy', 'Apply');
+    await expectText(pc, 'Digital economy innovation');
+  });
+
+  async function fillCase(startedOn, countries) {
+    await pc.fill('input[name=title_zh]', '跨境数字丝路合作项目');
+    await pc.fill('input[name=title_en]', 'Cross-border Digital Silk Road cooperation project');
+    await pc.fill('textarea[name=summary_en]',
+      'A cooperation project connecting small businesses in Kenya and China through cross-border e-commerce.');
+    const crit = pc.locator('textarea[name^="criteria."]');
+    const n = await crit.count();
+    check(n === 4, `digital-economy should have 4 criteria textareas, found ${n}`);
+    for (let i = 0; i < n; i++) await crit.nth(i).fill(`Statement ${i + 1}: evidence from 2019 to 2025.`);
+    await pc.fill('textarea[name=organizations]', 'African Digital Policy Institute\nZhejiang University');
+    await pc.fill('input[name=started_on]', startedOn);
+    await pc.selectOption('select[name=countries]', countries);
+    await pc.selectOption('select[name=form]', 'project');
+  }
+
+  await step('en case with start 2014 and one country → errors mention 2015 and countries', async () => {
+    await fillCase('2014-06-01', ['KE']);
+    // The date input carries min=2015-01-01, so the browser itself refuses to send the form.
+    const dateInvalid = await pc.locator('input[name=started_on]').evaluate((el) => el.validity.rangeUnderflow);
+    let resp;
+    if (dateInvalid) {
+      const msg = await pc.locator('input[name=started_on]').evaluate((el) => el.validationMessage);
+      check(/2015/.test(msg), `browser validation message does not mention 2015: ${JSON.stringify(msg)}`);
+      const navigated = await Promise.race([
+        pc.waitForNavigation({ timeout: 1500 }).then(() => true, () => false),
+        pc.click('#entry-form button[name=action][value=submit]').then(() => new Promise((r) => setTimeout(() => r(false), 1600))),
+      ]);
+      check(!navigated, 'the browser sent a form with an out-of-range date');
+      await shot(pc, 'en', 'edit-browser-blocks-2014');
+      // The server must say the same (older browsers, or typed dates that skip the check):
+      // send it without browser validation.
+      await pc.evaluate(() => { document.getElementById('entry-form').noValidate = true; });
+    }
+    resp = await pressEntryButton(pc, caseId, 'submit');
+    check(resp.status() === 422, `invalid case submit answered ${resp.status()}, expected 422`);
+    const errs = (await fieldErrors(pc)).join(' | ');
+    check(/2015/.test(errs), `field errors do not mention 2015: ${errs}`);
+    check(/countr/i.test(errs), `field errors do not mention countries: ${errs}`);
+    const startedErr = pc.locator('input[name=started_on]').locator('xpath=ancestor::label/following-sibling::p[1][contains(@class,"field-error")]');
+    check(await startedErr.count() === 1, 'the 2015 error is not right below the start-date field');
+    await page_shot(pc, 'en', 'edit-errors');
+  });
+
+  let caseReceipt;
+  await step('en fix (2019-05-01, CN+KE, project) and submit → receipt PC25-DE-NNNN', async () => {
+    await pc.fill('input[name=started_on]', '2019-05-01');
+    await pc.selectOption('select[name=countries]', ['CN', 'KE']);
+    await pc.selectOption('select[name=form]', 'project');
+    const resp = await pressEntryButton(pc, caseId, 'submit');
+    if (resp.status() >= 400) fail(`fixed case submit answered ${resp.status()}: ${(await fieldErrors(pc)).join(' | ')}`);
+    await expectPath(pc, new RegExp(`^/entries/${caseId}$`), 'the case view page');
+    caseReceipt = (await pc.locator('.receipt').innerText()).trim();
+    check(/^PC25-DE-\d{4}$/.test(caseReceipt), `receipt ${JSON.stringify(caseReceipt)} does not match PC25-DE-NNNN`);
+    await expectText(pc, 'Submitted', '2019-05-01', 'Kenya', 'Beijing time');
+    await page_shot(pc, 'en', 'submitted');
+  });
+
+  await step('en withdraw (accept the confirmation) → Withdrawn', async () => {
+    pc.expectedDialogs.push('confirm');
+    const before = pc.seenDialogs.length;
+    await clickAndNavigate(pc, pc.locator('form[data-confirm] button'));
+    check(pc.seenDialogs.slice(before).some((d) => d.type === 'confirm' && d.message),
+      'withdrawing did not ask for confirmation');
+    await expectPath(pc, new RegExp(`^/entries/${caseId}$`), 'the case view page');
+    const badge = (await pc.locator('.facts .badge').first().innerText()).trim();
+    check(badge === 'Withdrawn', `status badge says ${JSON.stringify(badge)}, expected Withdrawn`);
+    await page_shot(pc, 'en', 'withdrawn');
+    await clickAndNavigate(pc, pc.locator('header nav a[href="/entries"]'));
+    const row = pc.locator('table.list tbody tr', { hasText: 'Digital Silk Road' });
+    check((await row.locator('.badge').innerText()).trim() === 'Withdrawn', 'My entries does not show Withdrawn');
+    await page_shot(pc, 'en', 'entries');
+  });
+
+  // ===================================================================================== D
+  const D = await newContext(browser, 'admin');
+  const pd = D.page;
+  pd.base = base;
+  lastPage = pd;
+
+  await step('organiser logs in → /admin shows both calls with counts', async () => {
+    await pd.goto(base + '/login');
+    await pd.fill('input[name=email]', ADMIN_EMAIL);
+    await pd.fill('input[name=password]', ADMIN_PASSWORD);
+    await page_shot(pd, 'zh', 'login');
+    await clickAndNavigate(pd, pd.locator('form[action="/login"] button.primary'));
+    await expectPath(pd, /^\/admin$/, 'the admin page');
+    const cards = pd.locator('article.card');
+    check(await cards.count() === 2, `expected 2 calls on /admin, found ${await cards.count()}`);
+    const award = await cards.filter({ has: pd.locator(`a[href="/admin/calls/${AWARD}/entries"]`) }).innerText();
+    const cases = await cards.filter({ has: pd.locator(`a[href="/admin/calls/${CASE}/entries"]`) }).innerText();
+    // leading-tech: 1 submitted of 2 (the offline-test draft); practice cases: 0 of 1 (withdrawn).
+    check(/\b1\b[^\n]*\b2\b/.test(award), `leading-tech counts wrong: ${JSON.stringify(award)}`);
+    check(/\b0\b[^\n]*\b1\b/.test(cases), `practice-cases counts wrong: ${JSON.stringify(cases)}`);
+    await page_shot(pd, 'zh', 'admin');
+  });
+
+  await step('organiser opens leading-tech entries → zh receipt listed, CSV has it', async () => {
+    await clickAndNavigate(pd, pd.locator(`a.btn[href="/admin/calls/${AWARD}/entries"]`));
+    const row = pd.locator('table.list tbody tr', { hasText: zhReceipt });
+    check(await row.count() === 1, `admin list has no row with ${zhReceipt}`);
+    await expectText(pd, zhUser.email);
+    const csv = pd.locator('a[href*="entries.csv"]');
+    check(await csv.count() === 1, 'no CSV export link');
+    const res = await D.context.request.get(base + await csv.getAttribute('href'));
+    check(res.status() === 200, `CSV export answered ${res.status()}`);
+    const body = await res.text();
+    check(body.includes(zhReceipt), `CSV export lacks ${zhReceipt}`);
+    await page_shot(pd, 'zh', 'admin-entries');
+  });
+
+  for (const c of [A, C, D]) await c.context.close();
+}
+
+// ---------------------------------------------------------------------------------------
+// Main
+
+async function main() {
+  const t0 = Date.now();
+  if (!existsSync(CHROMIUM)) {
+    log(`e2e: FAILED: Chromium not found at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM)`);
+    return 1;
+  }
+  mkdirSync(SHOTS, { recursive: true });
+  for (const f of readdirSync(SHOTS)) if (f.endsWith('.png')) rmSync(join(SHOTS, f), { force: true });
+
+  let playwright;
+  try {
+    playwright = await import('playwright-core');
+  } catch (e) {
+    log(`e2e: FAILED: cannot load playwright-core (run npm ci in ${REPO}): ${e.message}`);
+    return 1;
+  }
+  const { chromium } = playwright.default || playwright;
+
+  let server = null;
+  let browser = null;
+  let code = 0;
+  const watchdog = setTimeout(() => {
+    log(`e2e: FAILED: timed out after ${OVERALL_TIMEOUT_MS / 1000} s in step ${currentStep}`);
+    cleanup().finally(() => process.exit(1));
+  }, OVERALL_TIMEOUT_MS);
+  watchdog.unref();
+
+  async function cleanup() {
+    const b = browser; browser = null;
+    const s = server; server = null;
+    if (b) await b.close().catch(() => {});
+    if (s) await s.stop().catch(() => {});
+  }
+
+  try {
+    server = await startServer();
+    log(`server ${server.url} (${relative(REPO, BIN) || BIN})`);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: !process.env.E2E_HEADFUL,
+      slowMo: Number(process.env.E2E_SLOWMO || 0),
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+        '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync']
+        .filter((a) => !(process.env.E2E_HEADFUL && a === '--headless')),
+    });
+    await journey(server, browser);
+    log(`e2e: ${passed} steps passed in ${((Date.now() - t0) / 1000).toFixed(1)} s` +
+      (notes.length ? ` (${notes.length} notes above)` : ''));
+  } catch (e) {
+    code = 1;
+    let where = '';
+    if (lastPage && !lastPage.isClosed()) {
+      where = ` (browser at ${lastPage.url()})`;
+      try {
+        const file = await shot(lastPage, 'fail', 'failure');
+        where += `; screenshot ${relative(REPO, file)}`;
+      } catch { /* page unusable */ }
+    }
+    const msg = e instanceof StepError ? e.message : (e && e.stack) || String(e);
+    log(`e2e: FAILED at step ${currentStep || '(setup)'}${where}: ${msg}`);
+    log(`e2e: ${passed} steps passed before the failure`);
+    if (server) log(server.logs().split('\n').slice(-40).join('\n'));
+  } finally {
+    clearTimeout(watchdog);
+    await cleanup();
+  }
+  return code;
+}
+
+main().then((code) => process.exit(code), (e) => {
+  log(`e2e: FAILED: ${(e && e.stack) || e}`);
+  process.exit(1);
+});
