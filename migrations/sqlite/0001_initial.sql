@@ -57,12 +57,14 @@ CREATE TABLE submission_versions (
   PRIMARY KEY (submission_id, version)
 );
 
--- Receipt numbers: one counter per call and category, advanced inside the submit transaction.
+-- Receipt numbers (PREFIX-CODE-NNNN): one counter per receipt prefix and category code, advanced
+-- inside the submit transaction. Keyed by what the receipt shows, so a reloaded call whose codes
+-- changed, or two calls sharing a prefix, can never issue the same receipt twice.
 CREATE TABLE receipt_counters (
-  call_slug TEXT NOT NULL,
-  category  TEXT NOT NULL,
+  prefix    TEXT NOT NULL,
+  code      TEXT NOT NULL,
   last      INTEGER NOT NULL,
-  PRIMARY KEY (call_slug, category)
+  PRIMARY KEY (prefix, code)
 );
 
 CREATE TABLE audit_log (

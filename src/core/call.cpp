@@ -71,8 +71,8 @@ Call shift_for_demo(Call call, Instant now, int days_ahead) {
   Days deadline_day = local_date(call.deadline - std::chrono::seconds{1}, call.time_zone);
   Days target = local_date(now, call.time_zone) + std::chrono::days{days_ahead};
   auto shift = target - deadline_day;
-  call.deadline += shift;
-  if (call.opens) *call.opens += shift;
+  call.deadline = add_local_days(call.deadline, call.time_zone, shift);
+  if (call.opens) *call.opens = add_local_days(*call.opens, call.time_zone, shift);
   for (auto& s : call.stages) {
     s.starts += shift;
     s.ends += shift;

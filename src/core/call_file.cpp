@@ -146,16 +146,17 @@ Call read_call(Reader& r, const toml::table& t, int index) {
     r.fail(t.get("time_zone"), where + ": unknown time zone \"" + c.time_zone + "\" (use an IANA name like Asia/Shanghai)");
   bool zone_ok = !c.time_zone.empty() && is_time_zone(c.time_zone);
   std::string dl = r.str(t, "deadline", where);
+  bool deadline_ok = false;
   if (!dl.empty() && zone_ok) {
     auto d = parse_local_datetime(dl, c.time_zone);
     if (!d) r.fail(t.get("deadline"), where + ": deadline must be \"YYYY-MM-DD HH:MM[:SS]\" (24:00 allowed)");
-    else c.deadline = *d;
+    else c.deadline = *d, deadline_ok = true;
   }
   std::string op = r.str(t, "opens", where, false);
   if (!op.empty() && zone_ok) {
     auto d = parse_local_datetime(op, c.time_zone);
     if (!d) r.fail(t.get("opens"), where + ": opens must be \"YYYY-MM-DD HH:MM[:SS]\"");
-    else if (*d >= c.deadline) r.fail(t.get("opens"), where + ": opens must be before the deadline");
+    else if (deadline_ok && *d >= c.deadline) r.fail(t.get("opens"), where + ": opens must be before the deadline");
     else c.opens = *d;
   }
   c.website = r.str(t, "website", where, false);

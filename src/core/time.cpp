@@ -87,6 +87,17 @@ std::string iso_local(Instant t, std::string_view zone) {
   return date::format("%Y-%m-%dT%H:%M:%S", local) + buf;
 }
 
+Instant add_local_days(Instant t, std::string_view zone, std::chrono::days n) {
+  const auto* tz = find_zone(zone);
+  if (!tz) return t + n;
+  auto local = tz->to_local(t) + n;
+  try {
+    return tz->to_sys(local, date::choose::earliest);
+  } catch (const std::exception&) {  // a time skipped by the clock change: an hour later
+    return tz->to_sys(local + std::chrono::hours{1}, date::choose::earliest);
+  }
+}
+
 Days local_date(Instant t, std::string_view zone) {
   const auto* tz = find_zone(zone);
   auto off = tz ? tz->get_info(t).offset : std::chrono::seconds{0};

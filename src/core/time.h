@@ -23,6 +23,9 @@ std::string format_date(Days d);  // YYYY-MM-DD
 std::string iso_local(Instant t, std::string_view zone);
 // ISO 8601 in UTC, e.g. 2025-06-18T16:00:00Z
 std::string iso_utc(Instant t);
+// `t` moved by `n` days of the calendar in `zone`, keeping its local time of day (across a
+// daylight-saving change too; a local time that does not exist then takes the earlier instant).
+Instant add_local_days(Instant t, std::string_view zone, std::chrono::days n);
 // The civil date of `t` in `zone`.
 Days local_date(Instant t, std::string_view zone);
 // Offset of `zone` at `t`, e.g. "UTC+8", "UTC-3:30".

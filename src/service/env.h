@@ -17,8 +17,9 @@ struct Env {
   store::Db& db;
   const Countries& countries;
   std::vector<std::string> common_passwords;
-  // Demo mode: calls that had ended at `demo_since` (the server's start) are shown shifted so
-  // that their deadline is 30 days after that day. Calls loaded later are never shifted.
+  // Demo mode: every call whose deadline had passed at `demo_since` (the server's start) is shown
+  // shifted so that its deadline is 30 days after that day. A call whose deadline passes while
+  // the server runs is not shifted, so deadlines still close on time in demo mode.
   std::optional<Instant> demo_since{};
   std::chrono::seconds session_ttl{14 * 24 * 3600};
   std::function<Instant()> clock = [] {

@@ -200,10 +200,11 @@ Result<Submission> submit_submission(Env& env, const Actor& actor, const std::st
   Submission next = *s;
   if (!next.receipt) {
     const Category* cat = call->category(s->category);
-    c->exec("INSERT INTO receipt_counters (call_slug, category, last) VALUES (?, ?, 1) "
-            "ON CONFLICT (call_slug, category) DO UPDATE SET last = receipt_counters.last + 1",
-            {s->call, s->category});
-    auto n = c->query_one("SELECT last FROM receipt_counters WHERE call_slug = ? AND category = ?", {s->call, s->category});
+    c->exec("INSERT INTO receipt_counters (prefix, code, last) VALUES (?, ?, 1) "
+            "ON CONFLICT (prefix, code) DO UPDATE SET last = receipt_counters.last + 1",
+            {call->receipt_prefix, cat->code});
+    auto n = c->query_one("SELECT last FROM receipt_counters WHERE prefix = ? AND code = ?",
+                          {call->receipt_prefix, cat->code});
     next.receipt = format_receipt(call->receipt_prefix, cat->code, n->num(0));
   }
   next.status = SubmissionStatus::submitted;

@@ -11,7 +11,8 @@
 // Prints one line per step and `e2e: N steps passed`; exits non-zero with the failing step.
 //
 // Env: LAUREL_BIN (default <repo>/build/laurel), CHROMIUM (default /usr/bin/chromium),
-//      E2E_HEADFUL=1 to watch, E2E_SLOWMO=ms.
+//      E2E_HEADFUL=1 to watch, E2E_SLOWMO=ms,
+//      E2E_DEFECTS=warn to report page defects (see defect()) without failing the run.
 
 import { mkdirSync, readdirSync, rmSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -33,7 +34,8 @@ let passed = 0;
 let shotNo = 0;
 let currentStep = '';
 let lastPage = null;
-const notes = [];           // non-fatal observations, printed at the end
+const notes = [];           // observations that never fail the run
+const defects = [];         // things a user would see as broken; fail the run at the end
 const pageErrors = [];      // uncaught JS errors in any page (fatal, checked per step)
 const serverErrors = [];    // HTTP 5xx answers seen by the browser (fatal)
 
@@ -58,6 +60,16 @@ async function step(name, fn) {
 function note(msg) {
   notes.push(msg);
   log(`  note: ${msg}`);
+}
+
+/**
+ * A defect on a page that does not stop the journey (the later steps still run), but fails
+ * the run at the end unless E2E_DEFECTS=warn. Each distinct message is reported once.
+ */
+function defect(msg) {
+  if (defects.includes(msg)) return;
+  defects.push(msg);
+  log(`  DEFECT: ${msg}`);
 }
 
 async function shot(page, lang, name) {
@@ -110,13 +122,53 @@ async function expectNoRawKeys(page) {
     `${JSON.stringify(body.slice(Math.max(0, (m && m.index) - 80), (m && m.index) + 80))}`);
 }
 
-/** Screenshot after checking the page has no leaked keys. */
+/**
+ * Layout defects a user sees, checked on every page we screenshot: empty error markers
+ * (a bare warning sign), table columns with data but no heading, label-less facts, empty
+ * receipt cells (a missing receipt should read "—").
+ */
+async function checkPage(page) {
+  const where = pathOf(page).replace(/\/[a-z0-9]{12,}(?=\/|$)/g, '/{id}');
+  const found = await page.evaluate(() => {
+    const out = [];
+    const empty = (el) => el.textContent.trim() === '';
+    const emptyErrors = [...document.querySelectorAll('.field-error')].filter(empty).length;
+    if (emptyErrors) out.push(`${emptyErrors} empty .field-error element(s) (a bare warning sign with no message)`);
+    for (const table of document.querySelectorAll('table')) {
+      const ths = [...table.querySelectorAll('thead th')];
+      ths.forEach((th, i) => {
+        if (!empty(th)) return;
+        const col = [...table.querySelectorAll('tbody tr')].map((tr) => tr.children[i]).filter(Boolean);
+        const sample = col.map((td) => td.textContent.trim()).find((t) => t);
+        if (sample) out.push(`table column ${i + 1} has no heading (cells like ${JSON.stringify(sample)})`);
+      });
+      for (const td of table.querySelectorAll('tbody td.mono')) {
+        if (empty(td)) out.push('an empty receipt cell (expected "—" for an entry without a receipt)');
+      }
+    }
+    for (const dt of document.querySelectorAll('dl dt')) {
+      const dd = dt.nextElementSibling;
+      if (empty(dt) && dd && !empty(dd)) out.push(`a fact without a label (value ${JSON.stringify(dd.textContent.trim())})`);
+    }
+    return [...new Set(out)];
+  });
+  for (const f of found) defect(`${where}: ${f}`);
+}
+
+/** Screenshot after checking the page has no leaked keys (fatal) or layout defects. */
 async function page_shot(page, lang, name) {
   await expectNoRawKeys(page);
+  await checkPage(page);
   return shot(page, lang, name);
 }
 
 function pathOf(page) { return new URL(page.url()).pathname; }
+
+/** A response body for a failure message (never waits more than 2 s). */
+function bodyOf(res) {
+  return Promise.race([res.text().catch(() => ''), new Promise((r) => setTimeout(() => r('(body unavailable)'), 2000))])
+    .then((t) => t.slice(0, 500));
+}
 
 async function expectPath(page, re, what) {
   await until(() => re.test(pathOf(page)),
@@ -225,8 +277,25 @@ async function waitSaved(page, savedWord, timeoutMs = STEP_TIMEOUT_MS) {
   timeoutMs);
 }
 
+/** Messages of the non-empty .field-error elements. */
 async function fieldErrors(page) {
-  return page.locator('.field-error').allInnerTexts();
+  return (await page.locator('.field-error').allInnerTexts()).map((t) => t.trim()).filter(Boolean);
+}
+
+/** A draft has no receipt: its heading line must not end in a bare "Receipt no." label. */
+async function checkDraftHead(page, receiptLabel) {
+  const head = (await page.locator('.page-head .muted').first().innerText()).trim();
+  if (head.includes(receiptLabel) && !/[A-Z]{2}\d{2}-[A-Z]{2}-\d{4}/.test(head)) {
+    defect(`${pathOf(page).replace(/\/[a-z0-9]{12,}\//, '/{id}/')}: a draft's heading line shows the label ` +
+      `${JSON.stringify(receiptLabel)} with no receipt number (${JSON.stringify(head)})`);
+  }
+}
+
+/** Watch dialogs while fn() runs; returns the ones seen. */
+async function dialogsDuring(page, fn) {
+  const before = page.seenDialogs.length;
+  await fn();
+  return page.seenDialogs.slice(before);
 }
 
 /** Submit the entry form with the given button; returns the main HTTP response. */
@@ -294,6 +363,7 @@ async function journey(server, browser) {
   await step('zh apply to leading-tech basic-research → draft edit page', async () => {
     zhEntryId = await applyTo(pa, 'zh', AWARD, 'basic-research', '我要申报');
     check(await pa.locator('#entry-form').isVisible(), 'no #entry-form on the edit page');
+    await checkDraftHead(pa, '受理编号');
     await page_shot(pa, 'zh', 'edit-new');
   });
 
@@ -303,7 +373,7 @@ async function journey(server, browser) {
       new URL(r.url()).pathname === `/api/v1/submissions/${zhEntryId}`, { timeout: STEP_TIMEOUT_MS });
     await pa.locator('input[name=title_zh]').pressSequentially(zhTitle, { delay: 15 });
     const res = await patched;
-    check(res.status() === 200, `autosave PATCH answered ${res.status()}: ${await res.text()}`);
+    if (res.status() !== 200) fail(`autosave PATCH answered ${res.status()}: ${await bodyOf(res)}`);
     const said = await waitSaved(pa, '已自动保存');
     check(!/\{time\}/.test(said), `autosave status shows a raw placeholder: ${said}`);
     await page_shot(pa, 'zh', 'autosaved');
@@ -316,7 +386,7 @@ async function journey(server, browser) {
     const resp = await pressEntryButton(pa, zhEntryId, 'submit');
     check(resp.status() === 422, `invalid submit answered ${resp.status()}, expected 422`);
     const errs = await fieldErrors(pa);
-    check(errs.length >= 3, `expected at least 3 .field-error, found ${errs.length}: ${errs.join(' | ')}`);
+    check(errs.length >= 3, `expected at least 3 .field-error with a message, found ${errs.length}: ${errs.join(' | ')}`);
     check(await pa.locator('.alert').first().isVisible(), 'no .alert at the top of the invalid form');
     const v = await pa.inputValue('input[name=title_zh]');
     check(v === zhTitle, `the invalid form lost the title (now ${JSON.stringify(v)})`);
@@ -336,7 +406,17 @@ async function journey(server, browser) {
     }
     await pa.fill('textarea[name=organizations]', '清华大学\n中国科学院计算技术研究所');
     await page_shot(pa, 'zh', 'edit-filled');
-    const resp = await pressEntryButton(pa, zhEntryId, 'submit');
+    // Like a user who types a last word and clicks Submit at once (before the autosave ran):
+    // sending the form must not raise the browser's "Leave site? Changes may not be saved".
+    await pa.locator('textarea[name=organizations]').press('End');
+    await pa.locator('textarea[name=organizations]').pressSequentially('\n北京邮电大学', { delay: 10 });
+    let resp;
+    const seen = await dialogsDuring(pa, async () => { resp = await pressEntryButton(pa, zhEntryId, 'submit'); });
+    if (seen.some((d) => d.type === 'beforeunload')) {
+      defect('/entries/{id}/edit: clicking 提交申报 right after typing makes the browser ask ' +
+        '"Leave site? Changes you made may not be saved" (the autosave copy in localStorage is still ' +
+        'pending when the form is sent)');
+    }
     if (resp.status() >= 400) {
       fail(`valid submit answered ${resp.status()}: ${(await fieldErrors(pa)).join(' | ')}`);
     }
@@ -410,6 +490,15 @@ async function journey(server, browser) {
     await expectText(pc, 'My entries');
   });
 
+  await step('en a think tank may not apply to the award (not in its applicant types)', async () => {
+    await pc.goto(`${base}/calls/${AWARD}/apply`);
+    const alert = pc.locator('.alert');
+    check(await alert.count() >= 1 && /may not apply/.test(await alert.first().innerText()),
+      `no "may not apply" notice for a think tank on /calls/${AWARD}/apply`);
+    check(await pc.locator('input[name=category]').count() === 0, 'the award offers categories to a think tank');
+    await page_shot(pc, 'en', 'apply-not-eligible');
+  });
+
   await step('en home: Leading Technology Award, Beijing time', async () => {
     await clickAndNavigate(pc, pc.locator('header a.brand'));
     await expectText(pc, 'Leading Technology Award', 'Beijing time, UTC+8', 'Practice Cases');
@@ -423,6 +512,7 @@ async function journey(server, browser) {
     await page_shot(pc, 'en', 'call');
     caseId = await applyTo(pc, 'en', CASE, 'digital-economy', 'Apply');
     await expectText(pc, 'Digital economy innovation');
+    await checkDraftHead(pc, 'Receipt no.');
   });
 
   async function fillCase(startedOn, countries) {
@@ -577,7 +667,7 @@ async function main() {
 
   try {
     server = await startServer();
-    log(`server ${server.url} (${relative(REPO, BIN) || BIN})`);
+    log(`server ${server.url} (${BIN})`);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: !process.env.E2E_HEADFUL,
@@ -587,8 +677,17 @@ async function main() {
         .filter((a) => !(process.env.E2E_HEADFUL && a === '--headless')),
     });
     await journey(server, browser);
-    log(`e2e: ${passed} steps passed in ${((Date.now() - t0) / 1000).toFixed(1)} s` +
-      (notes.length ? ` (${notes.length} notes above)` : ''));
+    const secs = ((Date.now() - t0) / 1000).toFixed(1);
+    if (defects.length && process.env.E2E_DEFECTS !== 'warn') {
+      code = 1;
+      log(`e2e: FAILED: ${passed} steps passed in ${secs} s, but the pages have ${defects.length} defect(s) ` +
+        '(set E2E_DEFECTS=warn to report them without failing):');
+      for (const d of defects) log(`  - ${d}`);
+    } else {
+      log(`e2e: ${passed} steps passed in ${secs} s` +
+        (defects.length ? ` (${defects.length} page defect(s) reported above, E2E_DEFECTS=warn)` : '') +
+        (notes.length ? ` (${notes.length} note(s) above)` : ''));
+    }
   } catch (e) {
     code = 1;
     let where = '';
