@@ -99,10 +99,11 @@
       schedule(1200);
     });
     form.addEventListener('change', function () { schedule(600); });
-    form.addEventListener('submit', function () { clearTimeout(timer); });
+    var sending = false;  // the form itself carries the text: no need to warn then
+    form.addEventListener('submit', function () { clearTimeout(timer); sending = true; });
     window.addEventListener('online', function () { schedule(200); });
     window.addEventListener('beforeunload', function (e) {
-      if (localStorage.getItem(key)) { e.preventDefault(); e.returnValue = ''; }
+      if (!sending && localStorage.getItem(key)) { e.preventDefault(); e.returnValue = ''; }
     });
 
     // Text kept in this browser from a save that did not arrive: put it back and save it.

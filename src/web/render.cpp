@@ -23,7 +23,11 @@ mu::data to_data(const nlohmann::json& j) {
       for (const auto& v : j) d.push_back(to_data(v));
       return d;
     }
-    case nlohmann::json::value_t::string: return mu::data{j.get<std::string>()};
+    case nlohmann::json::value_t::string: {
+      // An empty string is false, so {{#x}}…{{/x}} hides and {{^x}}…{{/x}} shows for it.
+      const auto& s = j.get_ref<const std::string&>();
+      return s.empty() ? mu::data{false} : mu::data{s};
+    }
     case nlohmann::json::value_t::boolean: return mu::data{j.get<bool>()};
     case nlohmann::json::value_t::null: return mu::data{false};
     default: return mu::data{j.dump()};

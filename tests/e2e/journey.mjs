@@ -66,8 +66,10 @@ function note(msg) {
  * A defect on a page that does not stop the journey (the later steps still run), but fails
  * the run at the end unless E2E_DEFECTS=warn. Each distinct message is reported once.
  */
-function defect(msg) {
-  if (defects.includes(msg)) return;
+const defectKeys = new Set();
+function defect(msg, key = msg) {
+  if (defectKeys.has(key)) return;
+  defectKeys.add(key);
   defects.push(msg);
   log(`  DEFECT: ${msg}`);
 }
@@ -133,26 +135,46 @@ async function checkPage(page) {
     const out = [];
     const empty = (el) => el.textContent.trim() === '';
     const emptyErrors = [...document.querySelectorAll('.field-error')].filter(empty).length;
-    if (emptyErrors) out.push(`${emptyErrors} empty .field-error element(s) (a bare warning sign with no message)`);
+    if (emptyErrors) {
+      out.push(['empty-error', `${emptyErrors} empty .field-error element(s) (a bare warning sign with no message)`]);
+    }
     for (const table of document.querySelectorAll('table')) {
       const ths = [...table.querySelectorAll('thead th')];
       ths.forEach((th, i) => {
         if (!empty(th)) return;
         const col = [...table.querySelectorAll('tbody tr')].map((tr) => tr.children[i]).filter(Boolean);
+        // A last column holding only links ("Edit") is an action column; no heading needed.
+        const actionsOnly = i === ths.length - 1 &&
+          col.every((td) => [...td.childNodes].every((n) => n.nodeName === 'A' || !n.textContent.trim()));
         const sample = col.map((td) => td.textContent.trim()).find((t) => t);
-        if (sample) out.push(`table column ${i + 1} has no heading (cells like ${JSON.stringify(sample)})`);
+        if (sample && !actionsOnly) {
+          out.push([`th-${i}`, `table column ${i + 1} has no heading (cells like ${JSON.stringify(sample)})`]);
+        }
       });
       for (const td of table.querySelectorAll('tbody td.mono')) {
-        if (empty(td)) out.push('an empty receipt cell (expected "—" for an entry without a receipt)');
+        if (empty(td)) out.push(['empty-receipt', 'an empty receipt cell (expected "—" for an entry without a receipt)']);
       }
+    }
+    for (const c of document.querySelectorAll('main select, main textarea, main input')) {
+      if (['hidden', 'radio', 'checkbox', 'submit', 'button'].includes(c.type)) continue;
+      const label = c.closest('label') || (c.id && document.querySelector(`label[for="${c.id}"]`));
+      let text = c.getAttribute('aria-label') || '';
+      if (label) {
+        const copy = label.cloneNode(true);
+        copy.querySelectorAll('select, textarea, input').forEach((x) => x.remove());
+        text += copy.textContent;
+      }
+      if (!text.trim()) out.push([`label-${c.name}`, `the field ${JSON.stringify(c.name)} has no visible label`]);
     }
     for (const dt of document.querySelectorAll('dl dt')) {
       const dd = dt.nextElementSibling;
-      if (empty(dt) && dd && !empty(dd)) out.push(`a fact without a label (value ${JSON.stringify(dd.textContent.trim())})`);
+      if (empty(dt) && dd && !empty(dd)) {
+        out.push(['empty-dt', `a fact without a label (value ${JSON.stringify(dd.textContent.trim())})`]);
+      }
     }
-    return [...new Set(out)];
+    return out;
   });
-  for (const f of found) defect(`${where}: ${f}`);
+  for (const [key, msg] of found) defect(`${where}: ${msg}`, `${where} ${key}`);
 }
 
 /** Screenshot after checking the page has no leaked keys (fatal) or layout defects. */
@@ -215,6 +237,10 @@ async function newContext(browser, who) {
     const i = page.expectedDialogs.indexOf(d.type());
     if (i >= 0) {
       page.expectedDialogs.splice(i, 1);
+    } else if (d.type() === 'beforeunload') {
+      defect('entry edit page: sending the form (Submit / Save) right after typing makes the browser ask ' +
+        '"Leave site? Changes you made may not be saved." — the autosave copy kept in localStorage is ' +
+        'still pending when the form is sent', 'beforeunload');
     } else {
       note(`[${who}] unexpected ${d.type()} dialog on ${page.url()}` +
         (d.message() ? `: ${JSON.stringify(d.message())}` : ''));
@@ -286,16 +312,9 @@ async function fieldErrors(page) {
 async function checkDraftHead(page, receiptLabel) {
   const head = (await page.locator('.page-head .muted').first().innerText()).trim();
   if (head.includes(receiptLabel) && !/[A-Z]{2}\d{2}-[A-Z]{2}-\d{4}/.test(head)) {
-    defect(`${pathOf(page).replace(/\/[a-z0-9]{12,}\//, '/{id}/')}: a draft's heading line shows the label ` +
-      `${JSON.stringify(receiptLabel)} with no receipt number (${JSON.stringify(head)})`);
+    defect(`/entries/{id}/edit: a draft's heading line ends in the label ${JSON.stringify(receiptLabel)} ` +
+      `with no receipt number (${JSON.stringify(head)})`, 'draft-receipt-label');
   }
-}
-
-/** Watch dialogs while fn() runs; returns the ones seen. */
-async function dialogsDuring(page, fn) {
-  const before = page.seenDialogs.length;
-  await fn();
-  return page.seenDialogs.slice(before);
 }
 
 /** Submit the entry form with the given button; returns the main HTTP response. */
@@ -410,13 +429,7 @@ async function journey(server, browser) {
     // sending the form must not raise the browser's "Leave site? Changes may not be saved".
     await pa.locator('textarea[name=organizations]').press('End');
     await pa.locator('textarea[name=organizations]').pressSequentially('\n北京邮电大学', { delay: 10 });
-    let resp;
-    const seen = await dialogsDuring(pa, async () => { resp = await pressEntryButton(pa, zhEntryId, 'submit'); });
-    if (seen.some((d) => d.type === 'beforeunload')) {
-      defect('/entries/{id}/edit: clicking 提交申报 right after typing makes the browser ask ' +
-        '"Leave site? Changes you made may not be saved" (the autosave copy in localStorage is still ' +
-        'pending when the form is sent)');
-    }
+    const resp = await pressEntryButton(pa, zhEntryId, 'submit');
     if (resp.status() >= 400) {
       fail(`valid submit answered ${resp.status()}: ${(await fieldErrors(pa)).join(' | ')}`);
     }
