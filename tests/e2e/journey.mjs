@@ -11,7 +11,7 @@
 // Prints one line per step and `e2e: N steps passed`; exits non-zero with the failing step.
 //
 // Env: LAUREL_BIN (default <repo>/build/laurel), CHROMIUM (default /usr/bin/chromium),
-//      E2E_HEADFUL=1 to watch, E2E_SLOWMO=ms,
+//      E2E_SCREENSHOTS=dir (default tests/e2e/screenshots), E2E_HEADFUL=1 to watch, E2E_SLOWMO=ms,
 //      E2E_DEFECTS=warn to report page defects (see defect()) without failing the run.
 
 import { mkdirSync, readdirSync, rmSync, existsSync } from 'node:fs';
@@ -21,7 +21,7 @@ import {
 } from '../http/harness.mjs';
 
 const E2E_DIR = join(REPO, 'tests', 'e2e');
-const SHOTS = join(E2E_DIR, 'screenshots');
+const SHOTS = process.env.E2E_SCREENSHOTS || join(E2E_DIR, 'screenshots');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const OVERALL_TIMEOUT_MS = 240_000;   // hard stop; a normal run takes well under 90 s
 const STEP_TIMEOUT_MS = 15_000;       // default wait for any one element / navigation
@@ -670,12 +670,26 @@ async function main() {
     cleanup().finally(() => process.exit(1));
   }, OVERALL_TIMEOUT_MS);
   watchdog.unref();
+  for (const sig of ['SIGINT', 'SIGTERM']) {
+    process.once(sig, () => {
+      log(`e2e: FAILED: interrupted (${sig}) in step ${currentStep || '(setup)'}`);
+      cleanup().finally(() => process.exit(1));
+    });
+  }
 
-  async function cleanup() {
-    const b = browser; browser = null;
-    const s = server; server = null;
-    if (b) await b.close().catch(() => {});
-    if (s) await s.stop().catch(() => {});
+  // Close the browser, stop the server, remove its temp dir; safe to call more than once
+  // (the watchdog and the normal path may both call it): every caller waits for the end.
+  let cleaning = null;
+  function cleanup() {
+    if (!cleaning) {
+      cleaning = (async () => {
+        const b = browser; browser = null;
+        const s = server; server = null;
+        if (b) await Promise.race([b.close().catch(() => {}), new Promise((r) => setTimeout(r, 10_000))]);
+        if (s) await s.stop().catch((e) => log(`e2e: could not stop the server: ${e.message}`));
+      })();
+    }
+    return cleaning;
   }
 
   try {
