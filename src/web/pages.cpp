@@ -271,7 +271,7 @@ void add_page_routes(Router& r) {
     }
     json open = json::array();
     for (const auto& [slug, c] : calls)
-      if (call_status(c, ctx.env.now()) == CallStatus::open)
+      if (call_status(c, ctx.env.now()) == CallStatus::open && c.allows_applicant_type(ctx.actor.org_type))
         open.push_back({{"slug", slug}, {"title", c.title.in(ctx.lang)}});
     return page(ctx, "entries",
                 {{"entries", entries}, {"has_entries", !entries.empty()}, {"open_calls", open},

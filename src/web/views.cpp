@@ -1,5 +1,7 @@
 #include "web/views.h"
 
+#include <cstdio>
+
 #include "core/entry.h"
 
 namespace laurel::web {
@@ -27,7 +29,8 @@ std::string zone_label(Ctx& ctx, const Call& call) {
 }
 
 std::string deadline_text(Ctx& ctx, const Call& call) {
-  return human_datetime(call.deadline, call.time_zone, ctx.lang) + " (" + zone_label(ctx, call) + ")";
+  return ctx.tr("time.with_zone", {{"time", human_datetime(call.deadline, call.time_zone, ctx.lang)},
+                                   {"zone", zone_label(ctx, call)}});
 }
 
 json call_view(Ctx& ctx, const Call& call) {
@@ -48,10 +51,12 @@ json call_view(Ctx& ctx, const Call& call) {
          {"website", call.website},
          {"demo", call.demo_shifted}};
   auto left = std::chrono::duration_cast<std::chrono::seconds>(call.deadline - now).count();
-  if (status == CallStatus::open)
-    v["countdown_text"] = ctx.tr("call.countdown", {{"days", std::to_string(left / 86400)},
-                                                     {"hours", std::to_string(left % 86400 / 3600)},
-                                                     {"minutes", std::to_string(left % 3600 / 60)}});
+  if (status == CallStatus::open) {
+    char hms[32];
+    std::snprintf(hms, sizeof hms, "%02lld:%02lld:%02lld", (long long)(left % 86400 / 3600),
+                  (long long)(left % 3600 / 60), (long long)(left % 60));
+    v["countdown_text"] = ctx.tr("call.countdown_live", {{"days", std::to_string(left / 86400)}, {"hms", hms}});
+  }
   json paras = json::array();
   const std::string& d = call.description.in(l);
   for (size_t i = 0; i < d.size();) {

@@ -699,6 +699,10 @@ async function main() {
       executablePath: CHROMIUM,
       headless: !process.env.E2E_HEADFUL,
       slowMo: Number(process.env.E2E_SLOWMO || 0),
+      // Our own SIGINT/SIGTERM handler closes the browser and also stops the server.
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
         '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync']
         .filter((a) => !(process.env.E2E_HEADFUL && a === '--headless')),
