@@ -43,14 +43,6 @@ void read_config(const std::string& path, Config& c) {
   if (auto v = t["demo"].value<bool>()) c.demo = *v;
 }
 
-std::vector<std::string> common_passwords() {
-  std::vector<std::string> out;
-  std::istringstream in(std::string(resources::find("config/common-passwords.txt").value_or("")));
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) out.push_back(line);
-  return out;
-}
-
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read " + path);
@@ -115,7 +107,7 @@ int main(int argc, char** argv) {
     auto db = store::open_database(cfg.database);
     store::migrate(*db);  // forward only; a no-op when up to date
     auto countries = Countries::load();
-    service::Env env{*db, countries, common_passwords()};
+    service::Env env{*db, countries, resources::common_passwords()};
     if (cfg.demo) env.demo_since = env.now();
 
     if (*migrate) {

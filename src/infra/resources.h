@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace laurel::resources {
 
@@ -16,5 +17,8 @@ inline std::optional<std::string_view> find(std::string_view path) {
   if (it == m.end()) return std::nullopt;
   return it->second;
 }
+
+// The common-password list (config/common-passwords.txt), one lower-case password a line.
+std::vector<std::string> common_passwords();
 
 }  // namespace laurel::resources

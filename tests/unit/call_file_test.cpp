@@ -23,19 +23,12 @@
 #include "service/calls.h"
 #include "service/env.h"
 #include "store/db.h"
+#include "support.h"
 
 namespace laurel {
 namespace {
 
 using namespace std::chrono;
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path + " (run from the repository root)");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::string errors_of(const CallFileResult& r) {
   std::string out;
@@ -358,11 +351,6 @@ TEST(CallFile, TwoCallsWithTheSameSlugAreRejected) {
 }
 
 // ---- loading into the database is all or nothing ----
-
-const Countries& countries() {
-  static const Countries c = Countries::load();
-  return c;
-}
 
 class LoadCallsTest : public ::testing::Test {
  protected:

@@ -18,6 +18,7 @@
 #include "core/time.h"
 #include "infra/countries.h"
 #include "infra/resources.h"
+#include "support.h"
 
 namespace laurel {
 namespace {
@@ -44,11 +45,6 @@ const Call& wic_call(const std::string& slug) {
   for (const auto& c : wic_calls())
     if (c.slug == slug) return c;
   throw std::runtime_error("no call " + slug + " in calls/wic-2025.toml");
-}
-
-const Countries& countries() {
-  static const Countries c = Countries::load();
-  return c;
 }
 
 bool is_country(std::string_view code) { return countries().valid(code); }
@@ -367,14 +363,6 @@ TEST(ApplicantTypes, ThinkTanksMayEnterCasesButNotTheAward) {
 }
 
 // ---- password rule ----
-
-std::vector<std::string> common_passwords() {
-  std::vector<std::string> out;
-  std::istringstream in(std::string(resources::find("config/common-passwords.txt").value_or("")));
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) out.push_back(line);
-  return out;
-}
 
 TEST(CheckPassword, RefusesShortAndCommonPasswords) {
   const auto common = common_passwords();

@@ -29,6 +29,7 @@
 #include "service/env.h"
 #include "service/submissions.h"
 #include "store/db.h"
+#include "support.h"
 
 namespace laurel {
 namespace {
@@ -56,26 +57,6 @@ TEST(FormatReceipt, PadsTheNumberToFourDigits) {
 }
 
 // ---- through the service ----
-
-const Countries& countries() {
-  static const Countries c = Countries::load();
-  return c;
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::string describe(const Error& e) {
-  std::string out = e.code + " (" + e.message.key + ")";
-  for (const auto& [k, v] : e.message.params) out += " " + k + "=" + v;
-  for (const auto& [k, m] : e.fields) out += " [" + k + ": " + m.key + "]";
-  return out;
-}
 
 json award_fields(const std::string& category) {
   json criteria;
