@@ -199,33 +199,8 @@ json valid_award_fields() {
               {"organizations", {"Tsinghua University"}}};
 }
 
-class DeadlineServiceTest : public ::testing::Test {
+class DeadlineServiceTest : public ServiceTest {
  protected:
-  void SetUp() override {
-    crypto::init();
-    spdlog::set_level(spdlog::level::warn);
-    char tmpl[] = "/tmp/laurel-unit-deadline-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    db_ = store::open_database("sqlite:" + dir_ + "/t.db");
-    store::migrate(*db_);
-    env_ = std::make_unique<service::Env>(service::Env{*db_, countries(), {"password123"}});
-    env_->clock = [this] { return now_; };
-    now_ = local("2025-05-01 09:00");
-    auto loaded = service::load_calls(*env_, read_text("calls/wic-2025.toml"), "", "calls/wic-2025.toml");
-    ASSERT_TRUE(loaded.ok()) << describe(loaded.error());
-    service::Registration r{"applicant@example.edu", "Correct-Horse-42", "Li Lei", "+86 10 6278 5001",
-                            "清华大学", "Tsinghua University", "university", "CN", false};
-    auto account = service::register_account(*env_, r);
-    ASSERT_TRUE(account.ok()) << describe(account.error());
-    actor_ = service::Actor{account->id, account->email, "applicant", "university"};
-  }
-  void TearDown() override {
-    env_.reset();
-    db_.reset();
-    std::error_code ec;
-    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
-  }
 
   // A complete draft of basic research, saved while the call is open.
   std::string complete_draft() {
@@ -237,11 +212,6 @@ class DeadlineServiceTest : public ::testing::Test {
     return s->id;
   }
 
-  std::string dir_;
-  std::unique_ptr<store::Db> db_;
-  std::unique_ptr<service::Env> env_;
-  Instant now_{};
-  service::Actor actor_;
 };
 
 TEST_F(DeadlineServiceTest, SubmitSucceedsInTheLastSecondBeforeTheDeadline) {

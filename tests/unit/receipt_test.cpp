@@ -83,33 +83,8 @@ json case_fields() {
               {"form", "project"}};
 }
 
-class ReceiptServiceTest : public ::testing::Test {
+class ReceiptServiceTest : public ServiceTest {
  protected:
-  void SetUp() override {
-    crypto::init();
-    spdlog::set_level(spdlog::level::warn);
-    char tmpl[] = "/tmp/laurel-unit-receipt-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    db_ = store::open_database("sqlite:" + dir_ + "/t.db");
-    store::migrate(*db_);
-    env_ = std::make_unique<service::Env>(service::Env{*db_, countries(), {}});
-    const Instant now = *parse_local_datetime("2025-05-01 09:00", "Asia/Shanghai");
-    env_->clock = [now] { return now; };
-    auto loaded = service::load_calls(*env_, read_text("calls/wic-2025.toml"), "", "calls/wic-2025.toml");
-    ASSERT_TRUE(loaded.ok()) << describe(loaded.error());
-    service::Registration r{"applicant@example.edu", "Correct-Horse-42", "Li Lei", "+86 10 6278 5001",
-                            "清华大学", "Tsinghua University", "university", "CN", false};
-    auto account = service::register_account(*env_, r);
-    ASSERT_TRUE(account.ok()) << describe(account.error());
-    actor_ = service::Actor{account->id, account->email, "applicant", "university"};
-  }
-  void TearDown() override {
-    env_.reset();
-    db_.reset();
-    std::error_code ec;
-    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
-  }
 
   std::string draft(const std::string& call, const std::string& category, const json& fields) {
     auto s = service::create_submission(*env_, actor_, call, category, fields);
@@ -136,10 +111,6 @@ class ReceiptServiceTest : public ::testing::Test {
     return row ? row->num(0) : -1;
   }
 
-  std::string dir_;
-  std::unique_ptr<store::Db> db_;
-  std::unique_ptr<service::Env> env_;
-  service::Actor actor_;
 };
 
 TEST_F(ReceiptServiceTest, AreConsecutiveWithinACategory) {
