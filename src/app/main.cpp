@@ -1,5 +1,6 @@
 // laurel: the server and the operator's commands (see `laurel --help`).
 #include <CLI/CLI.hpp>
+#include <spdlog/async.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -25,7 +26,7 @@ struct Config {
   std::string database = "sqlite:data/laurel.db";
   std::string listen = "127.0.0.1:8080";
   size_t max_body_bytes = 1 << 20;
-  int threads = 16;
+  int threads = 48;  // handlers block on the database (writes wait for their group commit)
   bool demo = false;
 };
 
@@ -96,7 +97,12 @@ int main(int argc, char** argv) {
   }
 
   try {
-    spdlog::set_default_logger(spdlog::stderr_color_mt("laurel"));
+    // Logging goes through a queue to its own thread: a request never waits on stderr.
+    spdlog::init_thread_pool(16384, 1);
+    spdlog::set_default_logger(spdlog::stderr_color_mt<spdlog::async_factory>("laurel"));
+    struct FlushLogs {
+      ~FlushLogs() { spdlog::shutdown(); }
+    } flush_logs;
     crypto::init();
     Config cfg;
     if (!config_file.empty()) read_config(config_file, cfg);

@@ -6,6 +6,7 @@
 #include "core/call.h"
 #include "core/entry.h"
 #include "infra/crypto.h"
+#include "service/write.h"
 #include "store/audit.h"
 
 namespace laurel::service {
@@ -62,21 +63,21 @@ Result<Account> register_account(Env& env, const Registration& in) {
   if (!e.fields.empty()) return e;
 
   std::string hash = crypto::hash_password(r.password);  // slow: outside the transaction
-  auto c = env.db.acquire();
-  store::Tx tx(*c, true);
-  if (c->query_one("SELECT 1 FROM users WHERE email = ?", {r.email}))
-    return Error::make("email_taken", "error.email_taken");
-  Account a{crypto::random_id(), r.email, "applicant", r.contact_name, r.phone, r.org_name_zh,
-            r.org_name_en, r.org_type, r.country, r.overseas};
-  long long now = env.now().time_since_epoch().count();
-  c->exec(
-      "INSERT INTO users (id, email, password_hash, role, contact_name, phone, org_name_zh, org_name_en, org_type, "
-      "country, overseas, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      {a.id, a.email, hash, a.role, a.contact_name, a.phone, a.org_name_zh, a.org_name_en, a.org_type, a.country,
-       (long long)a.overseas, now});
-  store::audit(*c, now, a.id, "register", "user", a.id);
-  tx.commit();
-  return a;
+  return in_write(env, [&](store::Conn& conn) -> Result<Account> {
+    store::Conn* c = &conn;
+    if (c->query_one("SELECT 1 FROM users WHERE email = ?", {r.email}))
+      return Error::make("email_taken", "error.email_taken");
+    Account a{crypto::random_id(), r.email, "applicant", r.contact_name, r.phone, r.org_name_zh,
+              r.org_name_en, r.org_type, r.country, r.overseas};
+    long long now = env.now().time_since_epoch().count();
+    c->exec(
+        "INSERT INTO users (id, email, password_hash, role, contact_name, phone, org_name_zh, org_name_en, org_type, "
+        "country, overseas, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        {a.id, a.email, hash, a.role, a.contact_name, a.phone, a.org_name_zh, a.org_name_en, a.org_type, a.country,
+         (long long)a.overseas, now});
+    store::audit(*c, now, a.id, "register", "user", a.id);
+    return a;
+  });
 }
 
 Result<Session> log_in(Env& env, const std::string& email_in, const std::string& password) {
@@ -89,12 +90,12 @@ Result<Session> log_in(Env& env, const std::string& email_in, const std::string&
   if (!ok) return Error::make("invalid_credentials", "error.invalid_credentials");
   Session s{crypto::random_token(), crypto::random_token(), Actor{row->str(0), row->str(4), row->str(2), row->str(3)}};
   long long now = env.now().time_since_epoch().count();
-  store::Tx tx(*c, true);
-  c->exec("DELETE FROM sessions WHERE user_id = ? AND expires_at <= ?", {s.actor.id, now});
-  c->exec("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-          {crypto::sha256_hex(s.token), s.actor.id, s.csrf_token, now, now + (long long)env.session_ttl.count()});
-  tx.commit();
-  return s;
+  return in_write(env, [&](store::Conn& w) -> Result<Session> {
+    w.exec("DELETE FROM sessions WHERE user_id = ? AND expires_at <= ?", {s.actor.id, now});
+    w.exec("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+           {crypto::sha256_hex(s.token), s.actor.id, s.csrf_token, now, now + (long long)env.session_ttl.count()});
+    return s;
+  });
 }
 
 std::optional<Session> find_session(Env& env, const std::string& token) {
@@ -109,8 +110,10 @@ std::optional<Session> find_session(Env& env, const std::string& token) {
 }
 
 void log_out(Env& env, const std::string& token) {
-  auto c = env.db.acquire();
-  c->exec("DELETE FROM sessions WHERE token_hash = ?", {crypto::sha256_hex(token)});
+  env.db.write([&](store::Conn& c) {
+    c.exec("DELETE FROM sessions WHERE token_hash = ?", {crypto::sha256_hex(token)});
+    return true;
+  });
 }
 
 Result<Account> add_user(Env& env, const std::string& email_in, const std::string& password, const std::string& role) {
@@ -121,16 +124,16 @@ Result<Account> add_user(Env& env, const std::string& email_in, const std::strin
   if (role != "admin" && role != "applicant") e.fields["role"] = {"rule.role", {}};
   if (!e.fields.empty()) return e;
   std::string hash = crypto::hash_password(password);
-  auto c = env.db.acquire();
-  store::Tx tx(*c, true);
-  if (c->query_one("SELECT 1 FROM users WHERE email = ?", {email})) return Error::make("email_taken", "error.email_taken");
-  Account a{crypto::random_id(), email, role, "", "", "", "", "", "", false};
-  long long now = env.now().time_since_epoch().count();
-  c->exec("INSERT INTO users (id, email, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?)",
-          {a.id, email, hash, role, now});
-  store::audit(*c, now, "", "user_add", "user", a.id, "{\"role\":\"" + role + "\"}");
-  tx.commit();
-  return a;
+  return in_write(env, [&](store::Conn& conn) -> Result<Account> {
+    store::Conn* c = &conn;
+    if (c->query_one("SELECT 1 FROM users WHERE email = ?", {email})) return Error::make("email_taken", "error.email_taken");
+    Account a{crypto::random_id(), email, role, "", "", "", "", "", "", false};
+    long long now = env.now().time_since_epoch().count();
+    c->exec("INSERT INTO users (id, email, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?)",
+            {a.id, email, hash, role, now});
+    store::audit(*c, now, "", "user_add", "user", a.id, "{\"role\":\"" + role + "\"}");
+    return a;
+  });
 }
 
 std::optional<Account> find_account(Env& env, const std::string& user_id) {

@@ -1,8 +1,12 @@
 #include "service/calls.h"
 
+#include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <unordered_map>
 
 #include "core/call_file.h"
+#include "service/write.h"
 #include "store/audit.h"
 
 namespace laurel::service {
@@ -17,32 +21,51 @@ Result<std::vector<std::string>> load_calls(Env& env, const std::string& text, c
     if (parsed.errors.size() > 10) detail += "; …";
     return Error::make("invalid_call_file", "error.invalid_call_file", {{"detail", detail}});
   }
-  auto c = env.db.acquire();
-  store::Tx tx(*c, true);
-  long long now = env.now().time_since_epoch().count();
-  std::vector<std::string> slugs;
-  for (const auto& call : parsed.calls) {
-    std::string def = to_json(call).dump();
-    bool existed = c->query_one("SELECT 1 FROM calls WHERE slug = ?", {call.slug}).has_value();
-    c->exec(
-        "INSERT INTO calls (slug, definition, updated_at) VALUES (?, ?, ?) "
-        "ON CONFLICT (slug) DO UPDATE SET definition = excluded.definition, updated_at = excluded.updated_at",
-        {call.slug, def, now});
-    store::audit(*c, now, actor_id, existed ? "call_update" : "call_create", "call", call.slug);
-    slugs.push_back(call.slug);
-  }
-  tx.commit();
-  return slugs;
+  return in_write(env, [&](store::Conn& conn) -> Result<std::vector<std::string>> {
+    store::Conn* c = &conn;
+    long long now = env.now().time_since_epoch().count();
+    std::vector<std::string> slugs;
+    for (const auto& call : parsed.calls) {
+      std::string def = to_json(call).dump();
+      bool existed = c->query_one("SELECT 1 FROM calls WHERE slug = ?", {call.slug}).has_value();
+      c->exec(
+          "INSERT INTO calls (slug, definition, updated_at) VALUES (?, ?, ?) "
+          "ON CONFLICT (slug) DO UPDATE SET definition = excluded.definition, updated_at = excluded.updated_at",
+          {call.slug, def, now});
+      store::audit(*c, now, actor_id, existed ? "call_update" : "call_create", "call", call.slug);
+      slugs.push_back(call.slug);
+    }
+    return slugs;
+  });
 }
 
 namespace {
 
+// Decoded calls by their stored definition (and demo start): parsing a definition costs far
+// more than reading it, and the same few calls are read on every page. Keyed by content, so a
+// reloaded call (or another database) can never be served stale.
+std::mutex cache_mu;
+std::unordered_map<std::string, std::shared_ptr<const Call>> cache;
+
 std::optional<Call> decode(Env& env, const std::string& definition) {
+  std::string key = definition;
+  key += '|';
+  key += env.demo_since ? std::to_string(env.demo_since->time_since_epoch().count()) : "-";
+  {
+    std::lock_guard lock(cache_mu);
+    auto it = cache.find(key);
+    if (it != cache.end()) return *it->second;
+  }
   auto j = nlohmann::json::parse(definition, nullptr, false);
   if (j.is_discarded()) return std::nullopt;
   auto call = call_from_json(j);
   if (!call) return std::nullopt;
-  return env.demo_since ? shift_for_demo(std::move(*call), *env.demo_since) : std::move(*call);
+  auto decoded = std::make_shared<const Call>(env.demo_since ? shift_for_demo(std::move(*call), *env.demo_since)
+                                                             : std::move(*call));
+  std::lock_guard lock(cache_mu);
+  if (cache.size() > 256) cache.clear();
+  cache.emplace(std::move(key), decoded);
+  return *decoded;
 }
 
 }  // namespace

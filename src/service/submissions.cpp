@@ -4,6 +4,7 @@
 
 #include "infra/crypto.h"
 #include "service/calls.h"
+#include "service/write.h"
 #include "store/audit.h"
 
 namespace laurel::service {
@@ -15,6 +16,11 @@ namespace {
 constexpr const char* kCols =
     "s.id, s.call_slug, s.category, s.owner_id, s.status, s.receipt, s.fields, s.version, s.created_at, "
     "s.updated_at, s.submitted_at, u.email, u.org_name_zh, u.org_name_en, u.country";
+// Lists need only the titles of each entry, not its long texts.
+constexpr const char* kListCols =
+    "s.id, s.call_slug, s.category, s.owner_id, s.status, s.receipt, "
+    "json_object('title_zh', json_extract(s.fields, '$.title_zh'), 'title_en', json_extract(s.fields, '$.title_en')), "
+    "s.version, s.created_at, s.updated_at, s.submitted_at, u.email, u.org_name_zh, u.org_name_en, u.country";
 constexpr const char* kFrom = " FROM submissions s JOIN users u ON u.id = s.owner_id ";
 
 Submission decode(const store::Row& r) {
@@ -128,23 +134,24 @@ Result<Submission> create_submission(Env& env, const Actor& actor, const std::st
   s.fields = *f;
   s.version = 1;
   s.created_at = s.updated_at = now;
-  auto c = env.db.acquire();
-  store::Tx tx(*c, true);
-  c->exec("INSERT INTO submissions (id, call_slug, category, owner_id, status, fields, version, created_at, updated_at) "
-          "VALUES (?, ?, ?, ?, 'draft', ?, 1, ?, ?)",
-          {s.id, s.call, s.category, s.owner_id, to_json(s.fields).dump(), secs(now), secs(now)});
-  store::audit(*c, secs(now), actor.id, "create", "submission", s.id,
-               json{{"call", call_slug}, {"category", category}}.dump());
-  tx.commit();
-  s.owner_email = actor.email;
-  return s;
+  return in_write(env, [&](store::Conn& conn) -> Result<Submission> {
+    store::Conn* c = &conn;
+    c->exec("INSERT INTO submissions (id, call_slug, category, owner_id, status, fields, version, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, 'draft', ?, 1, ?, ?)",
+            {s.id, s.call, s.category, s.owner_id, to_json(s.fields).dump(), secs(now), secs(now)});
+    store::audit(*c, secs(now), actor.id, "create", "submission", s.id,
+                 json{{"call", call_slug}, {"category", category}}.dump());
+    s.owner_email = actor.email;
+    return s;
+  });
 }
 
-Result<std::vector<Submission>> my_submissions(Env& env, const Actor& actor) {
+Result<std::vector<Submission>> my_submissions(Env& env, const Actor& actor, bool titles_only) {
   if (!actor.signed_in()) return Error::make("unauthenticated", "error.unauthenticated");
   auto c = env.db.acquire();
   std::vector<Submission> out;
-  for (const auto& r : c->query(std::string("SELECT ") + kCols + kFrom + "WHERE s.owner_id = ? ORDER BY s.updated_at DESC, s.id",
+  for (const auto& r : c->query(std::string("SELECT ") + (titles_only ? kListCols : kCols) + kFrom +
+                                    "WHERE s.owner_id = ? ORDER BY s.updated_at DESC, s.id",
                                 {actor.id}))
     out.push_back(decode(r));
   return out;
@@ -156,88 +163,88 @@ Result<Submission> get_submission(Env& env, const Actor& actor, const std::strin
 }
 
 Result<Submission> save_submission(Env& env, const Actor& actor, const std::string& id, const json& patch) {
-  auto c = env.db.acquire();
-  store::Tx tx(*c, true);
-  auto s = load(*c, actor, id);
-  if (!s) return s.error();
-  if (auto st = may_change(actor, *s); !st) return st.error();
-  auto call = find_call(env, s->call);
-  if (!call) return call.error();
-  Instant now = env.now();
-  if (call_status(*call, now) == CallStatus::closed) return Error::make("deadline_passed", "error.deadline_passed");
-  auto f = apply_fields(s->fields, patch);
-  if (!f) return f.error();
-  if (*f == s->fields) return *s;  // nothing changed: no new version
-  Submission next = *s;
-  next.fields = *f;
-  next.updated_at = now;
-  next.version = s->version + 1;
-  if (next.status == SubmissionStatus::submitted) {
-    auto problems = submission_problems(env, *call, next);
-    if (!problems.empty()) return invalid(std::move(problems));
-    write_version(*c, next, actor.id, secs(now));
-    store::audit(*c, secs(now), actor.id, "edit_submitted", "submission", next.id,
-                 json{{"version", next.version}}.dump());
-  }
-  update_row(*c, next);
-  tx.commit();
-  return next;
+  return in_write(env, [&](store::Conn& conn) -> Result<Submission> {
+    store::Conn* c = &conn;
+    auto s = load(*c, actor, id);
+    if (!s) return s.error();
+    if (auto st = may_change(actor, *s); !st) return st.error();
+    auto call = find_call(env, s->call);
+    if (!call) return call.error();
+    Instant now = env.now();
+    if (call_status(*call, now) == CallStatus::closed) return Error::make("deadline_passed", "error.deadline_passed");
+    auto f = apply_fields(s->fields, patch);
+    if (!f) return f.error();
+    if (*f == s->fields) return *s;  // nothing changed: no new version
+    Submission next = *s;
+    next.fields = *f;
+    next.updated_at = now;
+    next.version = s->version + 1;
+    if (next.status == SubmissionStatus::submitted) {
+      auto problems = submission_problems(env, *call, next);
+      if (!problems.empty()) return invalid(std::move(problems));
+      write_version(*c, next, actor.id, secs(now));
+      store::audit(*c, secs(now), actor.id, "edit_submitted", "submission", next.id,
+                   json{{"version", next.version}}.dump());
+    }
+    update_row(*c, next);
+    return next;
+  });
 }
 
 Result<Submission> submit_submission(Env& env, const Actor& actor, const std::string& id) {
-  auto c = env.db.acquire();
-  store::Tx tx(*c, true);
-  auto s = load(*c, actor, id);
-  if (!s) return s.error();
-  if (auto st = may_change(actor, *s); !st) return st.error();
-  auto call = find_call(env, s->call);
-  if (!call) return call.error();
-  Instant now = env.now();
-  if (auto st = accepting(*call, now); !st) return st.error();
-  if (s->status == SubmissionStatus::submitted) return *s;  // already in: same receipt
-  auto problems = submission_problems(env, *call, *s);
-  if (!problems.empty()) return invalid(std::move(problems));
-  Submission next = *s;
-  if (!next.receipt) {
-    const Category* cat = call->category(s->category);
-    c->exec("INSERT INTO receipt_counters (prefix, code, last) VALUES (?, ?, 1) "
-            "ON CONFLICT (prefix, code) DO UPDATE SET last = receipt_counters.last + 1",
-            {call->receipt_prefix, cat->code});
-    auto n = c->query_one("SELECT last FROM receipt_counters WHERE prefix = ? AND code = ?",
-                          {call->receipt_prefix, cat->code});
-    next.receipt = format_receipt(call->receipt_prefix, cat->code, n->num(0));
-  }
-  next.status = SubmissionStatus::submitted;
-  next.submitted_at = now;
-  next.updated_at = now;
-  next.version = s->version + 1;
-  update_row(*c, next);
-  write_version(*c, next, actor.id, secs(now));
-  store::audit(*c, secs(now), actor.id, "submit", "submission", next.id, json{{"receipt", *next.receipt}}.dump());
-  tx.commit();
-  return next;
+  return in_write(env, [&](store::Conn& conn) -> Result<Submission> {
+    store::Conn* c = &conn;
+    auto s = load(*c, actor, id);
+    if (!s) return s.error();
+    if (auto st = may_change(actor, *s); !st) return st.error();
+    auto call = find_call(env, s->call);
+    if (!call) return call.error();
+    Instant now = env.now();
+    if (auto st = accepting(*call, now); !st) return st.error();
+    if (s->status == SubmissionStatus::submitted) return *s;  // already in: same receipt
+    auto problems = submission_problems(env, *call, *s);
+    if (!problems.empty()) return invalid(std::move(problems));
+    Submission next = *s;
+    if (!next.receipt) {
+      const Category* cat = call->category(s->category);
+      c->exec("INSERT INTO receipt_counters (prefix, code, last) VALUES (?, ?, 1) "
+              "ON CONFLICT (prefix, code) DO UPDATE SET last = receipt_counters.last + 1",
+              {call->receipt_prefix, cat->code});
+      auto n = c->query_one("SELECT last FROM receipt_counters WHERE prefix = ? AND code = ?",
+                            {call->receipt_prefix, cat->code});
+      next.receipt = format_receipt(call->receipt_prefix, cat->code, n->num(0));
+    }
+    next.status = SubmissionStatus::submitted;
+    next.submitted_at = now;
+    next.updated_at = now;
+    next.version = s->version + 1;
+    update_row(*c, next);
+    write_version(*c, next, actor.id, secs(now));
+    store::audit(*c, secs(now), actor.id, "submit", "submission", next.id, json{{"receipt", *next.receipt}}.dump());
+    return next;
+  });
 }
 
 Result<Submission> withdraw_submission(Env& env, const Actor& actor, const std::string& id) {
-  auto c = env.db.acquire();
-  store::Tx tx(*c, true);
-  auto s = load(*c, actor, id);
-  if (!s) return s.error();
-  if (auto st = may_change(actor, *s); !st) return st.error();
-  auto call = find_call(env, s->call);
-  if (!call) return call.error();
-  Instant now = env.now();
-  if (auto st = accepting(*call, now); !st) return st.error();
-  if (s->status != SubmissionStatus::submitted) return Error::make("not_submitted", "error.not_submitted");
-  Submission next = *s;
-  next.status = SubmissionStatus::withdrawn;
-  next.updated_at = now;
-  next.version = s->version + 1;
-  update_row(*c, next);
-  write_version(*c, next, actor.id, secs(now));
-  store::audit(*c, secs(now), actor.id, "withdraw", "submission", next.id);
-  tx.commit();
-  return next;
+  return in_write(env, [&](store::Conn& conn) -> Result<Submission> {
+    store::Conn* c = &conn;
+    auto s = load(*c, actor, id);
+    if (!s) return s.error();
+    if (auto st = may_change(actor, *s); !st) return st.error();
+    auto call = find_call(env, s->call);
+    if (!call) return call.error();
+    Instant now = env.now();
+    if (auto st = accepting(*call, now); !st) return st.error();
+    if (s->status != SubmissionStatus::submitted) return Error::make("not_submitted", "error.not_submitted");
+    Submission next = *s;
+    next.status = SubmissionStatus::withdrawn;
+    next.updated_at = now;
+    next.version = s->version + 1;
+    update_row(*c, next);
+    write_version(*c, next, actor.id, secs(now));
+    store::audit(*c, secs(now), actor.id, "withdraw", "submission", next.id);
+    return next;
+  });
 }
 
 Result<std::vector<Submission>> call_submissions(Env& env, const Actor& actor, const std::string& call_slug,

@@ -31,7 +31,8 @@ nlohmann::json to_json(const Submission& s);
 
 Result<Submission> create_submission(Env& env, const Actor& actor, const std::string& call_slug,
                                      const std::string& category, const nlohmann::json& fields);
-Result<std::vector<Submission>> my_submissions(Env& env, const Actor& actor);
+// titles_only: fields hold only title_zh and title_en (for lists; much less to read and decode).
+Result<std::vector<Submission>> my_submissions(Env& env, const Actor& actor, bool titles_only = false);
 Result<Submission> get_submission(Env& env, const Actor& actor, const std::string& id);
 // Applies `patch` (field key -> value). A submitted entry stays submitted, so the result must
 // still meet every rule (else "invalid"); a draft may be anything of the right types.

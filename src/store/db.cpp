@@ -23,6 +23,12 @@ std::optional<Row> Conn::query_one(std::string_view sql, const Params& params) {
   return std::move(rows.front());
 }
 
+void Db::write(const std::function<bool(Conn&)>& step) {
+  auto c = acquire();
+  Tx tx(*c, true);
+  if (step(*c)) tx.commit();
+}
+
 ConnHandle::~ConnHandle() {
   if (c_) db_->release(std::move(c_));
 }

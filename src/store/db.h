@@ -64,6 +64,12 @@ class Db {
   virtual ~Db() = default;
   virtual ConnHandle acquire() = 0;
   virtual std::string_view backend() const = 0;
+  // Runs `step` inside a write transaction and returns once the transaction that holds it is
+  // committed (durably, for SQLite synchronous=FULL): an acknowledged write is on disk. `step`
+  // returns true to keep its changes, false to drop them; an exception from it drops them and
+  // is rethrown here. A back end may run several callers' steps in one transaction (group
+  // commit), each in its own savepoint: a step must not wait for other writers.
+  virtual void write(const std::function<bool(Conn&)>& step);
 
  protected:
   friend class ConnHandle;

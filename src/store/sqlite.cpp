@@ -3,8 +3,11 @@
 // connection and reused.
 #include <sqlite3.h>
 
+#include <condition_variable>
+#include <deque>
 #include <filesystem>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include "store/db.h"
@@ -124,13 +127,100 @@ class SqliteConn final : public Conn {
   std::unordered_map<std::string, sqlite3_stmt*> stmts_;
 };
 
+// Group commit: one writer thread owns the write connection. Writers queue their steps; the
+// thread runs every queued step in one transaction (each in a savepoint, so one step's failure
+// drops only its own changes), commits once — one fsync for the whole group — and only then
+// wakes the writers. Nothing is acknowledged before the commit that holds it returns.
+class GroupWriter {
+ public:
+  explicit GroupWriter(const std::string& path) : conn_(path), thread_([this] { run(); }) {}
+  ~GroupWriter() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    work_.notify_one();
+    thread_.join();
+  }
+
+  void write(const std::function<bool(Conn&)>& step) {
+    Job job{&step, nullptr, false};
+    {
+      std::lock_guard lock(mu_);
+      queue_.push_back(&job);
+    }
+    work_.notify_one();
+    std::unique_lock lock(mu_);
+    done_.wait(lock, [&] { return job.done; });
+    if (job.error) std::rethrow_exception(job.error);
+  }
+
+ private:
+  struct Job {
+    const std::function<bool(Conn&)>* step;
+    std::exception_ptr error;
+    bool done;
+  };
+
+  void run() {
+    for (;;) {
+      std::deque<Job*> batch;
+      {
+        std::unique_lock lock(mu_);
+        work_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // stopping, nothing left
+        size_t n = std::min<size_t>(queue_.size(), kMaxBatch);
+        batch.assign(queue_.begin(), queue_.begin() + n);
+        queue_.erase(queue_.begin(), queue_.begin() + n);
+      }
+      try {
+        conn_.begin(true);
+        for (Job* j : batch) {
+          conn_.exec("SAVEPOINT step", {});
+          try {
+            if (!(*j->step)(conn_)) conn_.exec("ROLLBACK TO step", {});
+          } catch (...) {
+            j->error = std::current_exception();
+            conn_.exec("ROLLBACK TO step", {});
+          }
+          conn_.exec("RELEASE step", {});
+        }
+        conn_.commit();
+      } catch (...) {  // the group did not commit: none of it is acknowledged
+        auto e = std::current_exception();
+        try {
+          conn_.rollback();
+        } catch (...) {
+        }
+        for (Job* j : batch)
+          if (!j->error) j->error = e;
+      }
+      {
+        std::lock_guard lock(mu_);
+        for (Job* j : batch) j->done = true;
+      }
+      done_.notify_all();
+    }
+  }
+
+  static constexpr size_t kMaxBatch = 256;
+  SqliteConn conn_;
+  std::mutex mu_;
+  std::condition_variable work_, done_;
+  std::deque<Job*> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
 class SqliteDb final : public Db {
  public:
   explicit SqliteDb(std::string path) : path_(std::move(path)) {
     auto parent = std::filesystem::path(path_).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent);
     release(std::make_unique<SqliteConn>(path_));  // fail now if the file cannot be opened
+    writer_ = std::make_unique<GroupWriter>(path_);
   }
+  void write(const std::function<bool(Conn&)>& step) override { writer_->write(step); }
   ConnHandle acquire() override {
     {
       std::lock_guard lock(mu_);
@@ -159,6 +249,7 @@ class SqliteDb final : public Db {
   std::string path_;
   std::mutex mu_;
   std::vector<std::unique_ptr<Conn>> free_;
+  std::unique_ptr<GroupWriter> writer_;
 };
 
 }  // namespace

@@ -260,7 +260,7 @@ void add_page_routes(Router& r) {
 
   r.add("GET", "/entries", [](Ctx& ctx) {
     if (!ctx.actor.signed_in()) return to_login(ctx);
-    auto list = service::my_submissions(ctx.env, ctx.actor);
+    auto list = service::my_submissions(ctx.env, ctx.actor, true);
     if (!list) return error_for(ctx, list.error());
     std::map<std::string, Call> calls;
     for (auto& c : service::list_calls(ctx.env)) calls.emplace(c.slug, c);

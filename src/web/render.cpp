@@ -38,7 +38,7 @@ mu::data to_data(const nlohmann::json& j) {
 
 struct Renderer::Impl {
   std::map<std::string, std::unique_ptr<mu::mustache>> templates;
-  mu::data t_zh, t_en;
+  mu::data root_zh, root_en;  // {"t": every string of the language}, shared by all renders
 };
 
 Renderer::Renderer(const I18n& i18n) : impl_(std::make_unique<Impl>()) {
@@ -49,8 +49,8 @@ Renderer::Renderer(const I18n& i18n) : impl_(std::make_unique<Impl>()) {
     if (!m->is_valid()) throw std::runtime_error("template " + path + ": " + m->error_message());
     impl_->templates.emplace(name, std::move(m));
   }
-  impl_->t_zh = to_data(i18n.tree(Lang::zh));
-  impl_->t_en = to_data(i18n.tree(Lang::en));
+  impl_->root_zh.set("t", to_data(i18n.tree(Lang::zh)));
+  impl_->root_en.set("t", to_data(i18n.tree(Lang::en)));
 }
 
 Renderer::~Renderer() = default;
@@ -60,14 +60,17 @@ std::string Renderer::page(const std::string& name, const nlohmann::json& view, 
   auto it = impl_->templates.find(name);
   auto lt = impl_->templates.find("layout");
   if (it == impl_->templates.end() || lt == impl_->templates.end()) throw std::runtime_error("no template " + name);
-  const mu::data& t = lang == Lang::zh ? impl_->t_zh : impl_->t_en;
+  // The strings are looked up through a context stack (view over {"t": …}), never copied.
+  const mu::data& root = lang == Lang::zh ? impl_->root_zh : impl_->root_en;
   mu::data d = to_data(view);
-  d.set("t", t);
-  std::string body = it->second->render(d);
+  mu::context<std::string> page_ctx(&root);
+  page_ctx.push(&d);
+  std::string body = it->second->render(page_ctx);
   mu::data l = to_data(layout);
-  l.set("t", t);
-  l.set("body", body);
-  return lt->second->render(l);
+  l.set("body", mu::data{std::move(body)});
+  mu::context<std::string> layout_ctx(&root);
+  layout_ctx.push(&l);
+  return lt->second->render(layout_ctx);
 }
 
 }  // namespace laurel::web
