@@ -65,6 +65,7 @@ struct Call {
   std::vector<Contact> contacts;
   std::vector<Category> categories;
   bool demo_shifted = false;  // dates moved by demo mode (never stored)
+  std::string revision;       // changes whenever the stored definition changes (never stored)
 
   const Category* category(std::string_view slug) const;
   bool has_field(std::string_view field) const;

@@ -60,8 +60,9 @@ std::optional<Call> decode(Env& env, const std::string& definition) {
   if (j.is_discarded()) return std::nullopt;
   auto call = call_from_json(j);
   if (!call) return std::nullopt;
-  auto decoded = std::make_shared<const Call>(env.demo_since ? shift_for_demo(std::move(*call), *env.demo_since)
-                                                             : std::move(*call));
+  Call shown = env.demo_since ? shift_for_demo(std::move(*call), *env.demo_since) : std::move(*call);
+  shown.revision = std::to_string(std::hash<std::string>{}(key));
+  auto decoded = std::make_shared<const Call>(std::move(shown));
   std::lock_guard lock(cache_mu);
   if (cache.size() > 256) cache.clear();
   cache.emplace(std::move(key), decoded);

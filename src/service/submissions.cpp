@@ -163,32 +163,48 @@ Result<Submission> get_submission(Env& env, const Actor& actor, const std::strin
 }
 
 Result<Submission> save_submission(Env& env, const Actor& actor, const std::string& id, const json& patch) {
-  return in_write(env, [&](store::Conn& conn) -> Result<Submission> {
-    store::Conn* c = &conn;
-    auto s = load(*c, actor, id);
-    if (!s) return s.error();
-    if (auto st = may_change(actor, *s); !st) return st.error();
-    auto call = find_call(env, s->call);
+  // Read, merge, check and serialise outside the write (the serial part of group commit);
+  // the write then only stores the result if nobody changed the entry meanwhile (its version),
+  // otherwise the save is done again on the newer entry.
+  for (int attempt = 0;; ++attempt) {
+    Submission s;
+    {
+      auto c = env.db.acquire();
+      auto loaded = load(*c, actor, id);
+      if (!loaded) return loaded.error();
+      s = std::move(*loaded);
+    }
+    if (auto st = may_change(actor, s); !st) return st.error();
+    auto call = find_call(env, s.call);
     if (!call) return call.error();
-    Instant now = env.now();
-    if (call_status(*call, now) == CallStatus::closed) return Error::make("deadline_passed", "error.deadline_passed");
-    auto f = apply_fields(s->fields, patch);
+    if (call_status(*call, env.now()) == CallStatus::closed) return Error::make("deadline_passed", "error.deadline_passed");
+    auto f = apply_fields(s.fields, patch);
     if (!f) return f.error();
-    if (*f == s->fields) return *s;  // nothing changed: no new version
-    Submission next = *s;
-    next.fields = *f;
-    next.updated_at = now;
-    next.version = s->version + 1;
+    if (*f == s.fields) return s;  // nothing changed: no new version
+    Submission next = s;
+    next.fields = std::move(*f);
+    next.version = s.version + 1;
     if (next.status == SubmissionStatus::submitted) {
       auto problems = submission_problems(env, *call, next);
       if (!problems.empty()) return invalid(std::move(problems));
-      write_version(*c, next, actor.id, secs(now));
-      store::audit(*c, secs(now), actor.id, "edit_submitted", "submission", next.id,
-                   json{{"version", next.version}}.dump());
     }
-    update_row(*c, next);
-    return next;
-  });
+    std::string fields_json = to_json(next.fields).dump();
+    auto saved = in_write(env, [&](store::Conn& c) -> Result<Submission> {
+      Instant now = env.now();  // the deadline holds at the moment of writing, to the second
+      if (call_status(*call, now) == CallStatus::closed) return Error::make("deadline_passed", "error.deadline_passed");
+      next.updated_at = now;
+      c.exec("UPDATE submissions SET fields = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?",
+             {fields_json, next.version, secs(now), id, s.version});
+      if (c.changes() == 0) return Error::make("conflict", "error.conflict");
+      if (next.status == SubmissionStatus::submitted) {
+        write_version(c, next, actor.id, secs(now));
+        store::audit(c, secs(now), actor.id, "edit_submitted", "submission", next.id,
+                     json{{"version", next.version}}.dump());
+      }
+      return next;
+    });
+    if (saved || saved.error().code != "conflict" || attempt >= 5) return saved;
+  }
 }
 
 Result<Submission> submit_submission(Env& env, const Actor& actor, const std::string& id) {

@@ -14,7 +14,7 @@ int status_for(const std::string& code) {
   static const std::map<std::string, int> m{
       {"bad_request", 400},       {"unauthenticated", 401},   {"invalid_credentials", 401}, {"forbidden", 403},
       {"not_eligible", 403},      {"csrf", 403},              {"not_found", 404},           {"method_not_allowed", 405},
-      {"email_taken", 409},       {"deadline_passed", 409},   {"not_open", 409},            {"not_submitted", 409},
+      {"email_taken", 409},       {"conflict", 409},       {"deadline_passed", 409},   {"not_open", 409},            {"not_submitted", 409},
       {"too_large", 413},         {"unsupported_media_type", 415}, {"invalid", 422},        {"invalid_call_file", 422},
       {"internal", 500},          {"unavailable", 503}};
   auto it = m.find(code);

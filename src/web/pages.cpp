@@ -1,6 +1,9 @@
 // Server-rendered pages (templates/*.html): the public call pages, accounts, the applicant's
 // entries and the organiser's lists. Forms post back here; JavaScript only enhances.
+#include <functional>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <unordered_map>
 
 #include "core/entry.h"
 #include "service/accounts.h"
@@ -49,6 +52,40 @@ std::multimap<std::string, std::string> form_of(Ctx& ctx) {
 std::string field(const std::multimap<std::string, std::string>& f, const std::string& k) {
   auto it = f.find(k);
   return it == f.end() ? std::string() : it->second;
+}
+
+// Public page bodies depend only on the calls, the language and the second (the countdown):
+// rendered once a second per language, however many visitors ask. The layout around them
+// (session, CSRF token) is rendered for each request.
+class BodyCache {
+ public:
+  template <class Build>
+  std::string get(const std::string& key, Build build) {
+    {
+      std::lock_guard lock(mu_);
+      auto it = bodies_.find(key);
+      if (it != bodies_.end()) return it->second;
+    }
+    std::string body = build();
+    std::lock_guard lock(mu_);
+    if (bodies_.size() > 64) bodies_.clear();
+    bodies_.emplace(key, body);
+    return body;
+  }
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<std::string, std::string> bodies_;
+};
+
+BodyCache body_cache;
+
+Response cached_page(Ctx& ctx, const std::string& name, const std::string& key, const std::function<json()>& view,
+                     const std::string& title = "") {
+  std::string full_key = name + "|" + std::string(lang_code(ctx.lang)) + "|" +
+                         std::to_string(ctx.env.now().time_since_epoch().count()) + "|" + key;
+  std::string body = body_cache.get(full_key, [&] { return ctx.renderer.body(name, view(), ctx.lang); });
+  return Response::html(ctx.renderer.layout(std::move(body), layout_view(ctx, title), ctx.lang));
 }
 
 Response error_for(Ctx& ctx, const Error& e) { return error_page(ctx, status_for(e.code), ctx.tr(e.message)); }
@@ -209,15 +246,20 @@ Response error_page(Ctx& ctx, int status, const std::string& message) {
 
 void add_page_routes(Router& r) {
   r.add("GET", "/", [](Ctx& ctx) {
-    json calls = json::array();
-    for (const auto& c : service::list_calls(ctx.env)) calls.push_back(call_view(ctx, c));
-    return page(ctx, "home", {{"calls", calls}, {"has_calls", !calls.empty()}});
+    auto list = service::list_calls(ctx.env);
+    std::string key;
+    for (const auto& c : list) key += c.revision + ",";
+    return cached_page(ctx, "home", key, [&] {
+      json calls = json::array();
+      for (const auto& c : list) calls.push_back(call_view(ctx, c));
+      return json{{"calls", calls}, {"has_calls", !calls.empty()}};
+    });
   });
 
   r.add("GET", "/calls/{slug}", [](Ctx& ctx) {
     auto c = service::find_call(ctx.env, ctx.req.param("slug"));
     if (!c) return error_for(ctx, c.error());
-    return page(ctx, "call", call_view(ctx, *c), 200, c->title.in(ctx.lang));
+    return cached_page(ctx, "call", c->revision, [&] { return call_view(ctx, *c); }, c->title.in(ctx.lang));
   });
 
   r.add("GET", "/register", [](Ctx& ctx) { return register_page(ctx, {}, nullptr, 200); });

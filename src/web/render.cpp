@@ -55,22 +55,31 @@ Renderer::Renderer(const I18n& i18n) : impl_(std::make_unique<Impl>()) {
 
 Renderer::~Renderer() = default;
 
-std::string Renderer::page(const std::string& name, const nlohmann::json& view, const nlohmann::json& layout,
+std::string Renderer::page(const std::string& name, const nlohmann::json& view, const nlohmann::json& layout_view,
                            Lang lang) const {
+  return layout(body(name, view, lang), layout_view, lang);
+}
+
+std::string Renderer::body(const std::string& name, const nlohmann::json& view, Lang lang) const {
   auto it = impl_->templates.find(name);
-  auto lt = impl_->templates.find("layout");
-  if (it == impl_->templates.end() || lt == impl_->templates.end()) throw std::runtime_error("no template " + name);
+  if (it == impl_->templates.end()) throw std::runtime_error("no template " + name);
   // The strings are looked up through a context stack (view over {"t": …}), never copied.
   const mu::data& root = lang == Lang::zh ? impl_->root_zh : impl_->root_en;
   mu::data d = to_data(view);
-  mu::context<std::string> page_ctx(&root);
-  page_ctx.push(&d);
-  std::string body = it->second->render(page_ctx);
-  mu::data l = to_data(layout);
+  mu::context<std::string> ctx(&root);
+  ctx.push(&d);
+  return it->second->render(ctx);
+}
+
+std::string Renderer::layout(std::string body, const nlohmann::json& layout_view, Lang lang) const {
+  auto lt = impl_->templates.find("layout");
+  if (lt == impl_->templates.end()) throw std::runtime_error("no template layout");
+  const mu::data& root = lang == Lang::zh ? impl_->root_zh : impl_->root_en;
+  mu::data l = to_data(layout_view);
   l.set("body", mu::data{std::move(body)});
-  mu::context<std::string> layout_ctx(&root);
-  layout_ctx.push(&l);
-  return lt->second->render(layout_ctx);
+  mu::context<std::string> ctx(&root);
+  ctx.push(&l);
+  return lt->second->render(ctx);
 }
 
 }  // namespace laurel::web

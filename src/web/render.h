@@ -18,6 +18,9 @@ class Renderer {
   ~Renderer();
   // Renders templates/<name>.html with `view` (plus `t`) into the layout with `layout`.
   std::string page(const std::string& name, const nlohmann::json& view, const nlohmann::json& layout, Lang lang) const;
+  // The two halves of page(): the page's own template, then the layout around a body.
+  std::string body(const std::string& name, const nlohmann::json& view, Lang lang) const;
+  std::string layout(std::string body, const nlohmann::json& layout, Lang lang) const;
 
  private:
   struct Impl;
