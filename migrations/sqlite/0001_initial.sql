@@ -37,11 +37,14 @@ CREATE TABLE submissions (
   owner_id      TEXT NOT NULL REFERENCES users (id),
   status        TEXT NOT NULL CHECK (status IN ('draft', 'submitted', 'withdrawn')),
   receipt       TEXT UNIQUE,
-  fields        TEXT NOT NULL,         -- JSON (core/entry.h to_json)
+  title_zh      TEXT NOT NULL DEFAULT '',  -- copies of fields' titles, for lists
+  title_en      TEXT NOT NULL DEFAULT '',
   version       INTEGER NOT NULL DEFAULT 1,
   created_at    BIGINT NOT NULL,
   updated_at    BIGINT NOT NULL,
-  submitted_at  BIGINT
+  submitted_at  BIGINT,
+  fields        TEXT NOT NULL          -- JSON (core/entry.h to_json); last: long texts spill to
+                                       -- overflow pages, and the columns before it stay cheap
 );
 CREATE INDEX submissions_owner ON submissions (owner_id, updated_at);
 CREATE INDEX submissions_call ON submissions (call_slug, category, status);

@@ -19,7 +19,7 @@ constexpr const char* kCols =
 // Lists need only the titles of each entry, not its long texts.
 constexpr const char* kListCols =
     "s.id, s.call_slug, s.category, s.owner_id, s.status, s.receipt, "
-    "json_object('title_zh', json_extract(s.fields, '$.title_zh'), 'title_en', json_extract(s.fields, '$.title_en')), "
+    "json_object('title_zh', s.title_zh, 'title_en', s.title_en), "
     "s.version, s.created_at, s.updated_at, s.submitted_at, u.email, u.org_name_zh, u.org_name_en, u.country";
 constexpr const char* kFrom = " FROM submissions s JOIN users u ON u.id = s.owner_id ";
 
@@ -78,10 +78,10 @@ void write_version(store::Conn& c, const Submission& s, const std::string& autho
 }
 
 void update_row(store::Conn& c, const Submission& s) {
-  c.exec("UPDATE submissions SET status = ?, receipt = ?, fields = ?, version = ?, updated_at = ?, submitted_at = ? "
-         "WHERE id = ?",
+  c.exec("UPDATE submissions SET status = ?, receipt = ?, fields = ?, title_zh = ?, title_en = ?, version = ?, "
+         "updated_at = ?, submitted_at = ? WHERE id = ?",
          {std::string(to_string(s.status)), s.receipt ? store::Value(*s.receipt) : store::Value(nullptr),
-          to_json(s.fields).dump(), s.version, secs(s.updated_at),
+          to_json(s.fields).dump(), s.fields.title_zh, s.fields.title_en, s.version, secs(s.updated_at),
           s.submitted_at ? store::Value(secs(*s.submitted_at)) : store::Value(nullptr), s.id});
 }
 
@@ -136,9 +136,10 @@ Result<Submission> create_submission(Env& env, const Actor& actor, const std::st
   s.created_at = s.updated_at = now;
   return in_write(env, [&](store::Conn& conn) -> Result<Submission> {
     store::Conn* c = &conn;
-    c->exec("INSERT INTO submissions (id, call_slug, category, owner_id, status, fields, version, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, 'draft', ?, 1, ?, ?)",
-            {s.id, s.call, s.category, s.owner_id, to_json(s.fields).dump(), secs(now), secs(now)});
+    c->exec("INSERT INTO submissions (id, call_slug, category, owner_id, status, title_zh, title_en, fields, version, "
+            "created_at, updated_at) VALUES (?, ?, ?, ?, 'draft', ?, ?, ?, 1, ?, ?)",
+            {s.id, s.call, s.category, s.owner_id, s.fields.title_zh, s.fields.title_en, to_json(s.fields).dump(),
+             secs(now), secs(now)});
     store::audit(*c, secs(now), actor.id, "create", "submission", s.id,
                  json{{"call", call_slug}, {"category", category}}.dump());
     s.owner_email = actor.email;
@@ -193,8 +194,9 @@ Result<Submission> save_submission(Env& env, const Actor& actor, const std::stri
       Instant now = env.now();  // the deadline holds at the moment of writing, to the second
       if (call_status(*call, now) == CallStatus::closed) return Error::make("deadline_passed", "error.deadline_passed");
       next.updated_at = now;
-      c.exec("UPDATE submissions SET fields = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?",
-             {fields_json, next.version, secs(now), id, s.version});
+      c.exec("UPDATE submissions SET fields = ?, title_zh = ?, title_en = ?, version = ?, updated_at = ? "
+             "WHERE id = ? AND version = ?",
+             {fields_json, next.fields.title_zh, next.fields.title_en, next.version, secs(now), id, s.version});
       if (c.changes() == 0) return Error::make("conflict", "error.conflict");
       if (next.status == SubmissionStatus::submitted) {
         write_version(c, next, actor.id, secs(now));
