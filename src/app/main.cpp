@@ -26,7 +26,7 @@ struct Config {
   std::string database = "sqlite:data/laurel.db";
   std::string listen = "127.0.0.1:8080";
   size_t max_body_bytes = 1 << 20;
-  int threads = 32;  // handlers block on the database (writes wait for their group commit)
+  int threads = 48;  // handlers block on the database (writes wait for their group commit)
   bool demo = false;
 };
 

@@ -14,7 +14,7 @@ using Handler = std::function<Response(Request&)>;
 struct ServerOptions {
   std::string host = "127.0.0.1";
   unsigned short port = 8080;  // 0: any free port
-  int threads = 32;             // handlers may block on the database
+  int threads = 48;             // handlers may block on the database
   size_t max_body_bytes = 1 << 20;
   size_t max_header_bytes = 16 << 10;
   int read_timeout_seconds = 30;

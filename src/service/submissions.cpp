@@ -71,18 +71,34 @@ Status accepting(const Call& call, Instant now) {
   return Ok{};
 }
 
-void write_version(store::Conn& c, const Submission& s, const std::string& author, long long now) {
+// Keeps the entry as it now stands (after its UPDATE in the same transaction) as a version:
+// copied row to row, never serialised again.
+void write_version(store::Conn& c, const std::string& id, const std::string& author, long long now) {
   c.exec("INSERT INTO submission_versions (submission_id, version, status, fields, author_id, created_at) "
-         "VALUES (?, ?, ?, ?, ?, ?)",
-         {s.id, s.version, std::string(to_string(s.status)), to_json(s.fields).dump(), author, now});
+         "SELECT id, version, status, fields, ?, ? FROM submissions WHERE id = ?",
+         {author, now, id});
 }
 
-void update_row(store::Conn& c, const Submission& s) {
-  c.exec("UPDATE submissions SET status = ?, receipt = ?, fields = ?, title_zh = ?, title_en = ?, version = ?, "
-         "updated_at = ?, submitted_at = ? WHERE id = ?",
-         {std::string(to_string(s.status)), s.receipt ? store::Value(*s.receipt) : store::Value(nullptr),
-          to_json(s.fields).dump(), s.fields.title_zh, s.fields.title_en, s.version, secs(s.updated_at),
-          s.submitted_at ? store::Value(secs(*s.submitted_at)) : store::Value(nullptr), s.id});
+// Moves an entry to `next.status` if it is still at `from_version`; "conflict" otherwise.
+// Only the small columns change: the fields stay as stored.
+Status change_status(store::Conn& c, const Submission& next, long long from_version) {
+  c.exec("UPDATE submissions SET status = ?, receipt = ?, version = ?, updated_at = ?, submitted_at = ? "
+         "WHERE id = ? AND version = ?",
+         {std::string(to_string(next.status)), next.receipt ? store::Value(*next.receipt) : store::Value(nullptr),
+          next.version, secs(next.updated_at),
+          next.submitted_at ? store::Value(secs(*next.submitted_at)) : store::Value(nullptr), next.id, from_version});
+  if (c.changes() == 0) return Error::make("conflict", "error.conflict");
+  return Ok{};
+}
+
+// Runs `attempt` again (on the entry as it then is) while it ends in "conflict": another
+// change of the same entry won the race between reading it and writing.
+template <class F>
+Result<Submission> retrying(F attempt) {
+  for (int i = 0;; ++i) {
+    Result<Submission> r = attempt();
+    if (r || r.error().code != "conflict" || i >= 5) return r;
+  }
 }
 
 Error invalid(std::map<std::string, Message> problems) {
@@ -167,7 +183,7 @@ Result<Submission> save_submission(Env& env, const Actor& actor, const std::stri
   // Read, merge, check and serialise outside the write (the serial part of group commit);
   // the write then only stores the result if nobody changed the entry meanwhile (its version),
   // otherwise the save is done again on the newer entry.
-  for (int attempt = 0;; ++attempt) {
+  return retrying([&]() -> Result<Submission> {
     Submission s;
     {
       auto c = env.db.acquire();
@@ -190,7 +206,7 @@ Result<Submission> save_submission(Env& env, const Actor& actor, const std::stri
       if (!problems.empty()) return invalid(std::move(problems));
     }
     std::string fields_json = to_json(next.fields).dump();
-    auto saved = in_write(env, [&](store::Conn& c) -> Result<Submission> {
+    return in_write(env, [&](store::Conn& c) -> Result<Submission> {
       Instant now = env.now();  // the deadline holds at the moment of writing, to the second
       if (call_status(*call, now) == CallStatus::closed) return Error::make("deadline_passed", "error.deadline_passed");
       next.updated_at = now;
@@ -199,69 +215,76 @@ Result<Submission> save_submission(Env& env, const Actor& actor, const std::stri
              {fields_json, next.fields.title_zh, next.fields.title_en, next.version, secs(now), id, s.version});
       if (c.changes() == 0) return Error::make("conflict", "error.conflict");
       if (next.status == SubmissionStatus::submitted) {
-        write_version(c, next, actor.id, secs(now));
+        write_version(c, next.id, actor.id, secs(now));
         store::audit(c, secs(now), actor.id, "edit_submitted", "submission", next.id,
                      json{{"version", next.version}}.dump());
       }
       return next;
     });
-    if (saved || saved.error().code != "conflict" || attempt >= 5) return saved;
-  }
+  });
 }
 
 Result<Submission> submit_submission(Env& env, const Actor& actor, const std::string& id) {
-  return in_write(env, [&](store::Conn& conn) -> Result<Submission> {
-    store::Conn* c = &conn;
-    auto s = load(*c, actor, id);
+  // Everything that reads, decodes or validates happens before the write; the write (the
+  // serial part of group commit) only numbers the receipt and moves the entry's status.
+  return retrying([&]() -> Result<Submission> {
+    auto s = get_submission(env, actor, id);
     if (!s) return s.error();
     if (auto st = may_change(actor, *s); !st) return st.error();
     auto call = find_call(env, s->call);
     if (!call) return call.error();
-    Instant now = env.now();
-    if (auto st = accepting(*call, now); !st) return st.error();
+    if (auto st = accepting(*call, env.now()); !st) return st.error();
     if (s->status == SubmissionStatus::submitted) return *s;  // already in: same receipt
     auto problems = submission_problems(env, *call, *s);
     if (!problems.empty()) return invalid(std::move(problems));
-    Submission next = *s;
-    if (!next.receipt) {
-      const Category* cat = call->category(s->category);
-      c->exec("INSERT INTO receipt_counters (prefix, code, last) VALUES (?, ?, 1) "
-              "ON CONFLICT (prefix, code) DO UPDATE SET last = receipt_counters.last + 1",
-              {call->receipt_prefix, cat->code});
-      auto n = c->query_one("SELECT last FROM receipt_counters WHERE prefix = ? AND code = ?",
-                            {call->receipt_prefix, cat->code});
-      next.receipt = format_receipt(call->receipt_prefix, cat->code, n->num(0));
-    }
-    next.status = SubmissionStatus::submitted;
-    next.submitted_at = now;
-    next.updated_at = now;
-    next.version = s->version + 1;
-    update_row(*c, next);
-    write_version(*c, next, actor.id, secs(now));
-    store::audit(*c, secs(now), actor.id, "submit", "submission", next.id, json{{"receipt", *next.receipt}}.dump());
-    return next;
+    const Category* cat = call->category(s->category);
+    return in_write(env, [&](store::Conn& c) -> Result<Submission> {
+      Instant now = env.now();  // the deadline holds at the moment of writing, to the second
+      if (auto st = accepting(*call, now); !st) return st.error();
+      auto current = c.query_one("SELECT version FROM submissions WHERE id = ?", {id});
+      if (!current || current->num(0) != s->version) return Error::make("conflict", "error.conflict");
+      Submission next = *s;
+      if (!next.receipt) {
+        c.exec("INSERT INTO receipt_counters (prefix, code, last) VALUES (?, ?, 1) "
+               "ON CONFLICT (prefix, code) DO UPDATE SET last = receipt_counters.last + 1",
+               {call->receipt_prefix, cat->code});
+        auto n = c.query_one("SELECT last FROM receipt_counters WHERE prefix = ? AND code = ?",
+                             {call->receipt_prefix, cat->code});
+        next.receipt = format_receipt(call->receipt_prefix, cat->code, n->num(0));
+      }
+      next.status = SubmissionStatus::submitted;
+      next.submitted_at = now;
+      next.updated_at = now;
+      next.version = s->version + 1;
+      if (auto st = change_status(c, next, s->version); !st) return st.error();
+      write_version(c, next.id, actor.id, secs(now));
+      store::audit(c, secs(now), actor.id, "submit", "submission", next.id, json{{"receipt", *next.receipt}}.dump());
+      return next;
+    });
   });
 }
 
 Result<Submission> withdraw_submission(Env& env, const Actor& actor, const std::string& id) {
-  return in_write(env, [&](store::Conn& conn) -> Result<Submission> {
-    store::Conn* c = &conn;
-    auto s = load(*c, actor, id);
+  return retrying([&]() -> Result<Submission> {
+    auto s = get_submission(env, actor, id);
     if (!s) return s.error();
     if (auto st = may_change(actor, *s); !st) return st.error();
     auto call = find_call(env, s->call);
     if (!call) return call.error();
-    Instant now = env.now();
-    if (auto st = accepting(*call, now); !st) return st.error();
+    if (auto st = accepting(*call, env.now()); !st) return st.error();
     if (s->status != SubmissionStatus::submitted) return Error::make("not_submitted", "error.not_submitted");
-    Submission next = *s;
-    next.status = SubmissionStatus::withdrawn;
-    next.updated_at = now;
-    next.version = s->version + 1;
-    update_row(*c, next);
-    write_version(*c, next, actor.id, secs(now));
-    store::audit(*c, secs(now), actor.id, "withdraw", "submission", next.id);
-    return next;
+    return in_write(env, [&](store::Conn& c) -> Result<Submission> {
+      Instant now = env.now();
+      if (auto st = accepting(*call, now); !st) return st.error();
+      Submission next = *s;
+      next.status = SubmissionStatus::withdrawn;
+      next.updated_at = now;
+      next.version = s->version + 1;
+      if (auto st = change_status(c, next, s->version); !st) return st.error();
+      write_version(c, next.id, actor.id, secs(now));
+      store::audit(c, secs(now), actor.id, "withdraw", "submission", next.id);
+      return next;
+    });
   });
 }
 

@@ -26,9 +26,9 @@ class SqliteConn final : public Conn {
       throw DbError(DbError::Kind::other, "cannot open database " + path + ": " + msg);
     }
     sqlite3_busy_timeout(db_, 10000);
-    // A 1 MiB page cache per connection (SQLite's default is 2 MiB): the pool holds a connection
+    // A 512 KiB page cache per connection (SQLite's default is 2 MiB): the pool holds a connection
     // per busy handler thread, and the OS page cache is shared by all of them anyway.
-    script("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-1024;");
+    script("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-512;");
   }
   ~SqliteConn() override {
     for (auto& [sql, st] : stmts_) sqlite3_finalize(st);
