@@ -65,7 +65,7 @@ for (let e = 0; e < entries; e++) {
   } else {
     accounts[owner].entries.push(id);
   }
-  w(`INSERT INTO submissions (id,call_slug,category,owner_id,status,receipt,title_zh,title_en,fields,version,created_at,updated_at,submitted_at) VALUES (${q(id)},${q(call.slug)},${q(cat)},${q('benchuser' + String(owner).padStart(6, '0'))},${submitted ? "'submitted'" : "'draft'"},${receipt},${q(fields.title_zh)},${q(fields.title_en)},${q(JSON.stringify(fields))},1,${now},${now},${submitted ? now : 'NULL'});`);
+  w(`INSERT INTO submissions (id,call_slug,category,owner_id,status,receipt,title_zh,title_en,version,created_at,updated_at,submitted_at) VALUES (${q(id)},${q(call.slug)},${q(cat)},${q('benchuser' + String(owner).padStart(6, '0'))},${submitted ? "'submitted'" : "'draft'"},${receipt},${q(fields.title_zh)},${q(fields.title_en)},1,${now},${now},${submitted ? now : 'NULL'});\nINSERT INTO submission_fields (submission_id,fields) VALUES (${q(id)},${q(JSON.stringify(fields))});`);
 }
 for (const [k, n] of Object.entries(counters)) {
   const [prefix, code] = k.split('|');

@@ -42,9 +42,14 @@ CREATE TABLE submissions (
   version       INTEGER NOT NULL DEFAULT 1,
   created_at    BIGINT NOT NULL,
   updated_at    BIGINT NOT NULL,
-  submitted_at  BIGINT,
-  fields        TEXT NOT NULL          -- JSON (core/entry.h to_json); last: long texts spill to
-                                       -- overflow pages, and the columns before it stay cheap
+  submitted_at  BIGINT
+);
+
+-- An entry's texts (JSON, core/entry.h to_json), apart from the entry's small columns: SQLite
+-- rewrites a whole row on UPDATE, so a status change must not rewrite 20 KB of text.
+CREATE TABLE submission_fields (
+  submission_id TEXT PRIMARY KEY REFERENCES submissions (id),
+  fields        TEXT NOT NULL
 );
 CREATE INDEX submissions_owner ON submissions (owner_id, updated_at);
 CREATE INDEX submissions_call ON submissions (call_slug, category, status);

@@ -134,20 +134,25 @@ void add_api_routes(Router& r) {
     const json& j = std::get<json>(b);
     auto s = service::save_submission(ctx.env, ctx.actor, ctx.req.param("id"), j.value("fields", json::object()));
     if (!s) return api_error(ctx, s.error());
-    return ok(to_json(*s));
+    json out = to_json(*s);
+    out.erase("fields");  // autosave sends long texts often: the answer does not echo them back
+    return ok(out);
   });
 
   r.add("POST", "/api/v1/submissions/{id}/submit", [](Ctx& ctx) {
     auto s = service::submit_submission(ctx.env, ctx.actor, ctx.req.param("id"));
     if (!s) return api_error(ctx, s.error());
     json j = to_json(*s);
+    j.erase("fields");  // a state change answers with the state; GET the entry for its texts
     return ok(j);
   });
 
   r.add("POST", "/api/v1/submissions/{id}/withdraw", [](Ctx& ctx) {
     auto s = service::withdraw_submission(ctx.env, ctx.actor, ctx.req.param("id"));
     if (!s) return api_error(ctx, s.error());
-    return ok(to_json(*s));
+    json j = to_json(*s);
+    j.erase("fields");
+    return ok(j);
   });
 
   r.add("POST", "/api/v1/admin/calls", [](Ctx& ctx) {
