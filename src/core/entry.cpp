@@ -87,6 +87,78 @@ json to_json(const EntryFields& f) {
               {"started_on", f.started_on},     {"countries", f.countries}, {"form", f.form}};
 }
 
+namespace {
+
+void put_string(std::string& out, std::string_view s) {
+  static const char hex[] = "0123456789abcdef";
+  out += '"';
+  size_t start = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char ch = static_cast<unsigned char>(s[i]);
+    if (ch >= 0x20 && ch != '"' && ch != '\\') continue;
+    out.append(s, start, i - start);
+    switch (ch) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default: out += "\\u00"; out += hex[ch >> 4]; out += hex[ch & 15];
+    }
+    start = i + 1;
+  }
+  out.append(s, start, s.size() - start);
+  out += '"';
+}
+
+void put_list(std::string& out, const std::vector<std::string>& l) {
+  out += '[';
+  for (size_t i = 0; i < l.size(); ++i) {
+    if (i) out += ',';
+    put_string(out, l[i]);
+  }
+  out += ']';
+}
+
+}  // namespace
+
+std::string to_json_text(const EntryFields& f) {
+  std::string out;
+  size_t n = f.title_zh.size() + f.title_en.size() + f.summary_zh.size() + f.summary_en.size() + 256;
+  for (const auto& [k, v] : f.criteria) n += k.size() + v.size() + 8;
+  out.reserve(n + n / 16);
+  // keys in the order nlohmann::json (a std::map) writes them
+  out += "{\"countries\":";
+  put_list(out, f.countries);
+  out += ",\"criteria\":{";
+  bool first = true;
+  for (const auto& [k, v] : f.criteria) {
+    if (!first) out += ',';
+    first = false;
+    put_string(out, k);
+    out += ':';
+    put_string(out, v);
+  }
+  out += "},\"form\":";
+  put_string(out, f.form);
+  out += ",\"organizations\":";
+  put_list(out, f.organizations);
+  out += ",\"started_on\":";
+  put_string(out, f.started_on);
+  out += ",\"summary_en\":";
+  put_string(out, f.summary_en);
+  out += ",\"summary_zh\":";
+  put_string(out, f.summary_zh);
+  out += ",\"title_en\":";
+  put_string(out, f.title_en);
+  out += ",\"title_zh\":";
+  put_string(out, f.title_zh);
+  out += '}';
+  return out;
+}
+
 Result<EntryFields> apply_fields(const EntryFields& base, const json& patch) {
   if (!patch.is_object()) return Error::make("bad_request", "error.fields_object");
   EntryFields f = base;

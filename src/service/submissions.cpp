@@ -158,7 +158,7 @@ Result<Submission> create_submission(Env& env, const Actor& actor, const std::st
     c->exec("INSERT INTO submissions (id, call_slug, category, owner_id, status, title_zh, title_en, version, "
             "created_at, updated_at) VALUES (?, ?, ?, ?, 'draft', ?, ?, 1, ?, ?)",
             {s.id, s.call, s.category, s.owner_id, s.fields.title_zh, s.fields.title_en, secs(now), secs(now)});
-    c->exec("INSERT INTO submission_fields (submission_id, fields) VALUES (?, ?)", {s.id, to_json(s.fields).dump()});
+    c->exec("INSERT INTO submission_fields (submission_id, fields) VALUES (?, ?)", {s.id, to_json_text(s.fields)});
     store::audit(*c, secs(now), actor.id, "create", "submission", s.id,
                  json{{"call", call_slug}, {"category", category}}.dump());
     s.owner_email = actor.email;
@@ -208,7 +208,7 @@ Result<Submission> save_submission(Env& env, const Actor& actor, const std::stri
       auto problems = submission_problems(env, *call, next);
       if (!problems.empty()) return invalid(std::move(problems));
     }
-    std::string fields_json = to_json(next.fields).dump();
+    std::string fields_json = to_json_text(next.fields);
     return in_write(env, [&](store::Conn& c) -> Result<Submission> {
       Instant now = env.now();  // the deadline holds at the moment of writing, to the second
       if (call_status(*call, now) == CallStatus::closed) return Error::make("deadline_passed", "error.deadline_passed");
