@@ -65,7 +65,12 @@ for (let e = 0; e < entries; e++) {
   } else {
     accounts[owner].entries.push(id);
   }
-  w(`INSERT INTO submissions (id,call_slug,category,owner_id,status,receipt,title_zh,title_en,version,created_at,updated_at,submitted_at) VALUES (${q(id)},${q(call.slug)},${q(cat)},${q('benchuser' + String(owner).padStart(6, '0'))},${submitted ? "'submitted'" : "'draft'"},${receipt},${q(fields.title_zh)},${q(fields.title_en)},1,${now},${now},${submitted ? now : 'NULL'});\nINSERT INTO submission_fields (submission_id,fields) VALUES (${q(id)},${q(JSON.stringify(fields))});`);
+  w(`INSERT INTO submissions (id,call_slug,category,owner_id,status,receipt,title_zh,title_en,version,created_at,updated_at,submitted_at) VALUES (${q(id)},${q(call.slug)},${q(cat)},${q('benchuser' + String(owner).padStart(6, '0'))},${submitted ? "'submitted'" : "'draft'"},${receipt},${q(fields.title_zh)},${q(fields.title_en)},1,${now},${now},${submitted ? now : 'NULL'});`);
+  for (const [k, v] of Object.entries(fields)) {
+    if (k === 'criteria') { for (const [slug, s] of Object.entries(v)) w(`INSERT INTO submission_fields (submission_id,key,value) VALUES (${q(id)},${q('criteria.' + slug)},${q(JSON.stringify(s))});`); continue; }
+    if (v === '' || (Array.isArray(v) && !v.length)) continue;
+    w(`INSERT INTO submission_fields (submission_id,key,value) VALUES (${q(id)},${q(k)},${q(JSON.stringify(v))});`);
+  }
 }
 for (const [k, n] of Object.entries(counters)) {
   const [prefix, code] = k.split('|');

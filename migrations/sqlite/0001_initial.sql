@@ -45,16 +45,20 @@ CREATE TABLE submissions (
   submitted_at  BIGINT
 );
 
--- An entry's texts (JSON, core/entry.h to_json), apart from the entry's small columns: SQLite
--- rewrites a whole row on UPDATE, so a status change must not rewrite 20 KB of text.
+-- An entry's fields, one row a field (core/entry.h to_json_parts: "title_zh", "criteria.<slug>",
+-- …; the value is JSON), apart from the entry's small columns. SQLite rewrites a whole row on
+-- UPDATE: a status change must not rewrite 20 KB of text, nor a save the fields it left alone.
 CREATE TABLE submission_fields (
-  submission_id TEXT PRIMARY KEY REFERENCES submissions (id),
-  fields        TEXT NOT NULL
+  submission_id TEXT NOT NULL REFERENCES submissions (id),
+  key           TEXT NOT NULL,
+  value         TEXT NOT NULL,
+  PRIMARY KEY (submission_id, key)
 );
 CREATE INDEX submissions_owner ON submissions (owner_id, updated_at);
 CREATE INDEX submissions_call ON submissions (call_slug, category, status);
 
 -- Each submitted state of an entry: the submit itself, every edit after it, the withdrawal.
+-- fields: a JSON object of the entry's parts (as submission_fields holds them).
 CREATE TABLE submission_versions (
   submission_id TEXT NOT NULL REFERENCES submissions (id),
   version       INTEGER NOT NULL,

@@ -124,39 +124,61 @@ void put_list(std::string& out, const std::vector<std::string>& l) {
 
 }  // namespace
 
-std::string to_json_text(const EntryFields& f) {
-  std::string out;
-  size_t n = f.title_zh.size() + f.title_en.size() + f.summary_zh.size() + f.summary_en.size() + 256;
-  for (const auto& [k, v] : f.criteria) n += k.size() + v.size() + 8;
-  out.reserve(n + n / 16);
-  // keys in the order nlohmann::json (a std::map) writes them
-  out += "{\"countries\":";
-  put_list(out, f.countries);
-  out += ",\"criteria\":{";
-  bool first = true;
-  for (const auto& [k, v] : f.criteria) {
-    if (!first) out += ',';
-    first = false;
-    put_string(out, k);
-    out += ':';
+std::map<std::string, std::string> to_json_parts(const EntryFields& f) {
+  std::map<std::string, std::string> parts;
+  auto text = [&](const char* key, const std::string& v) {
+    if (v.empty()) return;
+    std::string out;
+    out.reserve(v.size() + v.size() / 16 + 2);
     put_string(out, v);
+    parts.emplace(key, std::move(out));
+  };
+  auto list = [&](const char* key, const std::vector<std::string>& v) {
+    if (v.empty()) return;
+    std::string out;
+    put_list(out, v);
+    parts.emplace(key, std::move(out));
+  };
+  text("title_zh", f.title_zh);
+  text("title_en", f.title_en);
+  text("summary_zh", f.summary_zh);
+  text("summary_en", f.summary_en);
+  for (const auto& [slug, statement] : f.criteria) {
+    if (statement.empty()) continue;
+    std::string out;
+    put_string(out, statement);
+    parts.emplace("criteria." + slug, std::move(out));
   }
-  out += "},\"form\":";
-  put_string(out, f.form);
-  out += ",\"organizations\":";
-  put_list(out, f.organizations);
-  out += ",\"started_on\":";
-  put_string(out, f.started_on);
-  out += ",\"summary_en\":";
-  put_string(out, f.summary_en);
-  out += ",\"summary_zh\":";
-  put_string(out, f.summary_zh);
-  out += ",\"title_en\":";
-  put_string(out, f.title_en);
-  out += ",\"title_zh\":";
-  put_string(out, f.title_zh);
-  out += '}';
-  return out;
+  list("organizations", f.organizations);
+  text("started_on", f.started_on);
+  list("countries", f.countries);
+  text("form", f.form);
+  return parts;
+}
+
+EntryFields from_json_parts(const json& parts) {
+  EntryFields f;
+  if (!parts.is_object()) return f;
+  auto str = [](const json& v) { return v.is_string() ? v.get<std::string>() : std::string(); };
+  auto strs = [](const json& v) {
+    std::vector<std::string> out;
+    if (v.is_array())
+      for (const auto& e : v)
+        if (e.is_string()) out.push_back(e.get<std::string>());
+    return out;
+  };
+  for (const auto& [key, v] : parts.items()) {
+    if (key == "title_zh") f.title_zh = str(v);
+    else if (key == "title_en") f.title_en = str(v);
+    else if (key == "summary_zh") f.summary_zh = str(v);
+    else if (key == "summary_en") f.summary_en = str(v);
+    else if (key == "started_on") f.started_on = str(v);
+    else if (key == "form") f.form = str(v);
+    else if (key == "organizations") f.organizations = strs(v);
+    else if (key == "countries") f.countries = strs(v);
+    else if (key.rfind("criteria.", 0) == 0 && !str(v).empty()) f.criteria[key.substr(9)] = str(v);
+  }
+  return f;
 }
 
 Result<EntryFields> apply_fields(const EntryFields& base, const json& patch) {

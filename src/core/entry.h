@@ -38,9 +38,13 @@ size_t utf8_length(std::string_view s);
 bool valid_utf8(std::string_view s);
 
 nlohmann::json to_json(const EntryFields& f);
-// The same JSON as to_json(f).dump(), written directly: entries carry tens of kilobytes of text
-// and this is on the path of every save. Strings must be valid UTF-8 (apply_fields checks).
-std::string to_json_text(const EntryFields& f);
+// The stored form: one part per field ("title_zh", …, "criteria.<slug>", …), each its JSON
+// text, empty fields left out. A save rewrites only the parts that changed, so typing in one
+// field does not rewrite the others. Written directly (the same bytes as the library's dump):
+// entries carry tens of kilobytes of text. Strings must be valid UTF-8 (apply_fields checks).
+std::map<std::string, std::string> to_json_parts(const EntryFields& f);
+// Back from an object of parts (unknown keys and wrong types are ignored: stored data).
+EntryFields from_json_parts(const nlohmann::json& parts);
 // Applies the keys present in `patch` over `base`. Unknown keys and values of the wrong JSON
 // type are errors ("bad_request"): the content itself may be partial or invalid (drafts).
 Result<EntryFields> apply_fields(const EntryFields& base, const nlohmann::json& patch);

@@ -14,7 +14,9 @@ using nlohmann::json;
 namespace {
 
 constexpr const char* kCols =
-    "s.id, s.call_slug, s.category, s.owner_id, s.status, s.receipt, f.fields, s.version, s.created_at, "
+    "s.id, s.call_slug, s.category, s.owner_id, s.status, s.receipt, "
+    "(SELECT json_group_object(key, json(value)) FROM submission_fields WHERE submission_id = s.id), "
+    "s.version, s.created_at, "
     "s.updated_at, s.submitted_at, u.email, u.org_name_zh, u.org_name_en, u.country";
 // Lists need only the titles of each entry, not its long texts.
 constexpr const char* kListCols =
@@ -22,8 +24,7 @@ constexpr const char* kListCols =
     "json_object('title_zh', s.title_zh, 'title_en', s.title_en), "
     "s.version, s.created_at, s.updated_at, s.submitted_at, u.email, u.org_name_zh, u.org_name_en, u.country";
 constexpr const char* kFrom = " FROM submissions s JOIN users u ON u.id = s.owner_id ";
-constexpr const char* kFromWithFields =
-    " FROM submissions s JOIN users u ON u.id = s.owner_id JOIN submission_fields f ON f.submission_id = s.id ";
+
 
 Submission decode(const store::Row& r) {
   Submission s;
@@ -34,7 +35,7 @@ Submission decode(const store::Row& r) {
   s.status = submission_status_from(r.str(4)).value_or(SubmissionStatus::draft);
   if (!r.null(5)) s.receipt = r.str(5);
   auto j = json::parse(r.str(6), nullptr, false);
-  if (auto f = apply_fields(EntryFields{}, j.is_object() ? j : json::object())) s.fields = *f;
+  s.fields = from_json_parts(j);
   s.version = r.num(7);
   s.created_at = Instant{std::chrono::seconds{r.num(8)}};
   s.updated_at = Instant{std::chrono::seconds{r.num(9)}};
@@ -51,7 +52,7 @@ long long secs(Instant t) { return t.time_since_epoch().count(); }
 // The entry if `actor` may see it; "not_found" otherwise (never reveal that it exists).
 Result<Submission> load(store::Conn& c, const Actor& actor, const std::string& id) {
   if (!actor.signed_in()) return Error::make("unauthenticated", "error.unauthenticated");
-  auto row = c.query_one(std::string("SELECT ") + kCols + kFromWithFields + "WHERE s.id = ?", {id});
+  auto row = c.query_one(std::string("SELECT ") + kCols + kFrom + "WHERE s.id = ?", {id});
   if (!row) return Error::make("not_found", "error.submission_not_found");
   Submission s = decode(*row);
   if (s.owner_id != actor.id && !actor.admin()) return Error::make("not_found", "error.submission_not_found");
@@ -77,8 +78,9 @@ Status accepting(const Call& call, Instant now) {
 // copied row to row, never serialised again.
 void write_version(store::Conn& c, const std::string& id, const std::string& author, long long now) {
   c.exec("INSERT INTO submission_versions (submission_id, version, status, fields, author_id, created_at) "
-         "SELECT s.id, s.version, s.status, f.fields, ?, ? FROM submissions s "
-         "JOIN submission_fields f ON f.submission_id = s.id WHERE s.id = ?",
+         "SELECT s.id, s.version, s.status, "
+         "(SELECT json_group_object(key, json(value)) FROM submission_fields WHERE submission_id = s.id), ?, ? "
+         "FROM submissions s WHERE s.id = ?",
          {author, now, id});
 }
 
@@ -158,7 +160,8 @@ Result<Submission> create_submission(Env& env, const Actor& actor, const std::st
     c->exec("INSERT INTO submissions (id, call_slug, category, owner_id, status, title_zh, title_en, version, "
             "created_at, updated_at) VALUES (?, ?, ?, ?, 'draft', ?, ?, 1, ?, ?)",
             {s.id, s.call, s.category, s.owner_id, s.fields.title_zh, s.fields.title_en, secs(now), secs(now)});
-    c->exec("INSERT INTO submission_fields (submission_id, fields) VALUES (?, ?)", {s.id, to_json_text(s.fields)});
+    for (const auto& [key, value] : to_json_parts(s.fields))
+      c->exec("INSERT INTO submission_fields (submission_id, key, value) VALUES (?, ?, ?)", {s.id, key, value});
     store::audit(*c, secs(now), actor.id, "create", "submission", s.id,
                  json{{"call", call_slug}, {"category", category}}.dump());
     s.owner_email = actor.email;
@@ -170,7 +173,7 @@ Result<std::vector<Submission>> my_submissions(Env& env, const Actor& actor, boo
   if (!actor.signed_in()) return Error::make("unauthenticated", "error.unauthenticated");
   auto c = env.db.acquire();
   std::vector<Submission> out;
-  for (const auto& r : c->query(std::string("SELECT ") + (titles_only ? kListCols + std::string(kFrom) : kCols + std::string(kFromWithFields)) +
+  for (const auto& r : c->query(std::string("SELECT ") + (titles_only ? kListCols + std::string(kFrom) : kCols + std::string(kFrom)) +
                                     "WHERE s.owner_id = ? ORDER BY s.updated_at DESC, s.id",
                                 {actor.id}))
     out.push_back(decode(r));
@@ -208,7 +211,15 @@ Result<Submission> save_submission(Env& env, const Actor& actor, const std::stri
       auto problems = submission_problems(env, *call, next);
       if (!problems.empty()) return invalid(std::move(problems));
     }
-    std::string fields_json = to_json_text(next.fields);
+    // Only the parts that changed are written.
+    auto before = to_json_parts(s.fields), after = to_json_parts(next.fields);
+    std::vector<std::pair<std::string, const std::string*>> changes;  // key -> new value (null: gone)
+    for (const auto& [k, v] : after) {
+      auto it = before.find(k);
+      if (it == before.end() || it->second != v) changes.emplace_back(k, &v);
+    }
+    for (const auto& [k, v] : before)
+      if (!after.count(k)) changes.emplace_back(k, nullptr);
     return in_write(env, [&](store::Conn& c) -> Result<Submission> {
       Instant now = env.now();  // the deadline holds at the moment of writing, to the second
       if (call_status(*call, now) == CallStatus::closed) return Error::make("deadline_passed", "error.deadline_passed");
@@ -217,7 +228,14 @@ Result<Submission> save_submission(Env& env, const Actor& actor, const std::stri
              "WHERE id = ? AND version = ?",
              {next.fields.title_zh, next.fields.title_en, next.version, secs(now), id, s.version});
       if (c.changes() == 0) return Error::make("conflict", "error.conflict");
-      c.exec("UPDATE submission_fields SET fields = ? WHERE submission_id = ?", {fields_json, id});
+      for (const auto& [key, value] : changes) {
+        if (value)
+          c.exec("INSERT INTO submission_fields (submission_id, key, value) VALUES (?, ?, ?) "
+                 "ON CONFLICT (submission_id, key) DO UPDATE SET value = excluded.value",
+                 {id, key, *value});
+        else
+          c.exec("DELETE FROM submission_fields WHERE submission_id = ? AND key = ?", {id, key});
+      }
       if (next.status == SubmissionStatus::submitted) {
         write_version(c, next.id, actor.id, secs(now));
         store::audit(c, secs(now), actor.id, "edit_submitted", "submission", next.id,
@@ -298,7 +316,7 @@ Result<std::vector<Submission>> call_submissions(Env& env, const Actor& actor, c
   if (!actor.admin()) return Error::make("forbidden", "error.forbidden");
   auto call = find_call(env, call_slug);
   if (!call) return call.error();
-  std::string sql = std::string("SELECT ") + kCols + kFromWithFields + "WHERE s.call_slug = ?";
+  std::string sql = std::string("SELECT ") + kCols + kFrom + "WHERE s.call_slug = ?";
   store::Params p{call_slug};
   if (!filter.category.empty()) sql += " AND s.category = ?", p.push_back(filter.category);
   if (!filter.status.empty()) sql += " AND s.status = ?", p.push_back(filter.status);
