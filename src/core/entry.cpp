@@ -156,6 +156,49 @@ std::map<std::string, std::string> to_json_parts(const EntryFields& f) {
   return parts;
 }
 
+std::map<std::string, std::optional<std::string>> changed_parts(const EntryFields& a, const EntryFields& b) {
+  std::map<std::string, std::optional<std::string>> out;
+  auto text = [&](const char* key, const std::string& x, const std::string& y) {
+    if (x == y) return;
+    if (y.empty()) {
+      out.emplace(key, std::nullopt);
+      return;
+    }
+    std::string s;
+    s.reserve(y.size() + y.size() / 16 + 2);
+    put_string(s, y);
+    out.emplace(key, std::move(s));
+  };
+  auto list = [&](const char* key, const std::vector<std::string>& x, const std::vector<std::string>& y) {
+    if (x == y) return;
+    if (y.empty()) {
+      out.emplace(key, std::nullopt);
+      return;
+    }
+    std::string s;
+    put_list(s, y);
+    out.emplace(key, std::move(s));
+  };
+  text("title_zh", a.title_zh, b.title_zh);
+  text("title_en", a.title_en, b.title_en);
+  text("summary_zh", a.summary_zh, b.summary_zh);
+  text("summary_en", a.summary_en, b.summary_en);
+  std::set<std::string> slugs;
+  for (const auto& [k, v] : a.criteria) slugs.insert(k);
+  for (const auto& [k, v] : b.criteria) slugs.insert(k);
+  for (const auto& slug : slugs) {
+    auto x = a.criteria.find(slug), y = b.criteria.find(slug);
+    static const std::string none;
+    text(("criteria." + slug).c_str(), x == a.criteria.end() ? none : x->second,
+         y == b.criteria.end() ? none : y->second);
+  }
+  list("organizations", a.organizations, b.organizations);
+  text("started_on", a.started_on, b.started_on);
+  list("countries", a.countries, b.countries);
+  text("form", a.form, b.form);
+  return out;
+}
+
 EntryFields from_json_parts(const json& parts) {
   EntryFields f;
   if (!parts.is_object()) return f;

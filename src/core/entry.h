@@ -3,6 +3,7 @@
 #pragma once
 #include <functional>
 #include <map>
+#include <optional>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
@@ -43,6 +44,9 @@ nlohmann::json to_json(const EntryFields& f);
 // field does not rewrite the others. Written directly (the same bytes as the library's dump):
 // entries carry tens of kilobytes of text. Strings must be valid UTF-8 (apply_fields checks).
 std::map<std::string, std::string> to_json_parts(const EntryFields& f);
+// The parts that differ between two versions of an entry: key -> new JSON text, or nullopt
+// for a part that is now empty. Only the changed fields are serialised.
+std::map<std::string, std::optional<std::string>> changed_parts(const EntryFields& before, const EntryFields& after);
 // Back from an object of parts (unknown keys and wrong types are ignored: stored data).
 EntryFields from_json_parts(const nlohmann::json& parts);
 // Applies the keys present in `patch` over `base`. Unknown keys and values of the wrong JSON

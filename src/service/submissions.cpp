@@ -211,15 +211,7 @@ Result<Submission> save_submission(Env& env, const Actor& actor, const std::stri
       auto problems = submission_problems(env, *call, next);
       if (!problems.empty()) return invalid(std::move(problems));
     }
-    // Only the parts that changed are written.
-    auto before = to_json_parts(s.fields), after = to_json_parts(next.fields);
-    std::vector<std::pair<std::string, const std::string*>> changes;  // key -> new value (null: gone)
-    for (const auto& [k, v] : after) {
-      auto it = before.find(k);
-      if (it == before.end() || it->second != v) changes.emplace_back(k, &v);
-    }
-    for (const auto& [k, v] : before)
-      if (!after.count(k)) changes.emplace_back(k, nullptr);
+    auto changes = changed_parts(s.fields, next.fields);  // only these are written
     return in_write(env, [&](store::Conn& c) -> Result<Submission> {
       Instant now = env.now();  // the deadline holds at the moment of writing, to the second
       if (call_status(*call, now) == CallStatus::closed) return Error::make("deadline_passed", "error.deadline_passed");
@@ -229,7 +221,7 @@ Result<Submission> save_submission(Env& env, const Actor& actor, const std::stri
              {next.fields.title_zh, next.fields.title_en, next.version, secs(now), id, s.version});
       if (c.changes() == 0) return Error::make("conflict", "error.conflict");
       for (const auto& [key, value] : changes) {
-        if (value)
+        if (value.has_value())
           c.exec("INSERT INTO submission_fields (submission_id, key, value) VALUES (?, ?, ?) "
                  "ON CONFLICT (submission_id, key) DO UPDATE SET value = excluded.value",
                  {id, key, *value});

@@ -55,5 +55,21 @@ TEST(EntryJsonParts, ReadBackGivesTheSameEntry) {
   }
 }
 
+TEST(EntryJsonParts, ChangedPartsNamesExactlyWhatDiffersAndNothingElse) {
+  EntryFields a = awkward_entry();
+  EntryFields b = a;
+  EXPECT_TRUE(changed_parts(a, b).empty());
+  b.title_en = "New";
+  b.criteria["originality"] = "";  // emptied: its part goes
+  b.criteria["new-one"] = "added";
+  b.countries = {"CN", "KE", "BR"};
+  auto changes = changed_parts(a, b);
+  ASSERT_EQ(changes.size(), 4u);
+  EXPECT_EQ(changes.at("title_en"), std::optional<std::string>("\"New\""));
+  EXPECT_EQ(changes.at("criteria.originality"), std::nullopt);
+  EXPECT_EQ(changes.at("criteria.new-one"), std::optional<std::string>("\"added\""));
+  EXPECT_EQ(changes.at("countries"), std::optional<std::string>(nlohmann::json(b.countries).dump()));
+}
+
 }  // namespace
 }  // namespace laurel
