@@ -50,13 +50,37 @@ Submission decode(const store::Row& r) {
 long long secs(Instant t) { return t.time_since_epoch().count(); }
 
 // The entry if `actor` may see it; "not_found" otherwise (never reveal that it exists).
-Result<Submission> load(store::Conn& c, const Actor& actor, const std::string& id) {
+// With whole = false only the titles of the fields are read.
+Result<Submission> load(store::Conn& c, const Actor& actor, const std::string& id, bool whole = true) {
   if (!actor.signed_in()) return Error::make("unauthenticated", "error.unauthenticated");
-  auto row = c.query_one(std::string("SELECT ") + kCols + kFrom + "WHERE s.id = ?", {id});
+  auto row = c.query_one(std::string("SELECT ") + (whole ? kCols : kListCols) + kFrom + "WHERE s.id = ?", {id});
   if (!row) return Error::make("not_found", "error.submission_not_found");
   Submission s = decode(*row);
   if (s.owner_id != actor.id && !actor.admin()) return Error::make("not_found", "error.submission_not_found");
   return s;
+}
+
+// The stored parts a patch touches, as one JSON object of parts.
+json read_parts(store::Conn& c, const std::string& id, const json& patch) {
+  std::string sql = "SELECT json_group_object(key, json(value)) FROM submission_fields WHERE submission_id = ? AND (0";
+  store::Params p{id};
+  if (patch.is_object())
+    for (const auto& [key, v] : patch.items()) {
+      if (key != "criteria") {
+        sql += " OR key = ?";
+        p.push_back(key);
+      } else if (v.is_object()) {
+        for (const auto& [slug, statement] : v.items()) {
+          sql += " OR key = ?";
+          p.push_back("criteria." + slug);
+        }
+      } else {
+        sql += " OR key LIKE 'criteria.%'";
+      }
+    }
+  auto row = c.query_one(sql + ")", p);
+  auto j = json::parse(row ? row->str(0) : "{}", nullptr, false);
+  return j.is_object() ? j : json::object();
 }
 
 // Changes are the owner's alone (organisers read).
@@ -193,11 +217,24 @@ Result<Submission> save_submission(Env& env, const Actor& actor, const std::stri
     Submission s;
     {
       auto c = env.db.acquire();
-      auto loaded = load(*c, actor, id);
-      if (!loaded) return loaded.error();
-      s = std::move(*loaded);
+      auto head = load(*c, actor, id, false);
+      if (!head) return head.error();
+      if (auto st = may_change(actor, *head); !st) return st.error();
+      if (head->status == SubmissionStatus::submitted) {
+        // A submitted entry must still meet every rule after the change: read all of it.
+        auto whole = load(*c, actor, id);
+        if (!whole) return whole.error();
+        s = std::move(*whole);
+      } else {
+        // A draft's save reads only the fields it names (and the titles, kept in the row).
+        s = std::move(*head);
+        auto parts = read_parts(*c, id, patch);
+        EntryFields base = from_json_parts(parts);
+        base.title_zh = s.fields.title_zh;
+        base.title_en = s.fields.title_en;
+        s.fields = std::move(base);
+      }
     }
-    if (auto st = may_change(actor, s); !st) return st.error();
     auto call = find_call(env, s.call);
     if (!call) return call.error();
     if (call_status(*call, env.now()) == CallStatus::closed) return Error::make("deadline_passed", "error.deadline_passed");

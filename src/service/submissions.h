@@ -36,6 +36,8 @@ Result<std::vector<Submission>> my_submissions(Env& env, const Actor& actor, boo
 Result<Submission> get_submission(Env& env, const Actor& actor, const std::string& id);
 // Applies `patch` (field key -> value). A submitted entry stays submitted, so the result must
 // still meet every rule (else "invalid"); a draft may be anything of the right types.
+// The entry returned has its state (status, receipt, version, times) and, for a draft, only the
+// fields the patch named and the titles: get_submission() gives all of it.
 Result<Submission> save_submission(Env& env, const Actor& actor, const std::string& id, const nlohmann::json& patch);
 Result<Submission> submit_submission(Env& env, const Actor& actor, const std::string& id);
 Result<Submission> withdraw_submission(Env& env, const Actor& actor, const std::string& id);
