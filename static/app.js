@@ -58,12 +58,29 @@
     var status = document.getElementById('autosave-status');
     var csrf = document.querySelector('meta[name="csrf-token"]').content;
     var msg = function (k) { return form.getAttribute('data-msg-' + k) || ''; };
-    var timer = null, inflight = false, again = false, lastSent = JSON.stringify(collect(form));
+    var timer = null, inflight = false, again = false;
+    var saved = collect(form), lastSent = JSON.stringify(saved);  // what the server holds
+    // Only the fields that differ from what the server holds are sent.
+    function changes(prev, cur) {
+      var out = {};
+      Object.keys(cur).forEach(function (k) {
+        if (k === 'criteria') {
+          var c = {}, any = false;
+          Object.keys(cur.criteria).forEach(function (s) {
+            if ((prev.criteria || {})[s] !== cur.criteria[s]) { c[s] = cur.criteria[s]; any = true; }
+          });
+          if (any) out.criteria = c;
+        } else if (JSON.stringify(prev[k]) !== JSON.stringify(cur[k])) {
+          out[k] = cur[k];
+        }
+      });
+      return out;
+    }
     function show(text, bad) { status.textContent = text; status.className = 'autosave' + (bad ? ' bad' : ''); }
 
     function save() {
       if (inflight) { again = true; return; }
-      var fields = collect(form), body = JSON.stringify({ fields: fields });
+      var fields = collect(form), body = JSON.stringify({ fields: changes(saved, fields) });
       if (JSON.stringify(fields) === lastSent) return;
       localStorage.setItem(key, JSON.stringify({ at: Date.now(), fields: fields }));
       inflight = true;
@@ -73,6 +90,7 @@
         headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf }, body: body
       }).then(function (res) {
         if (res.ok) {
+          saved = fields;
           lastSent = JSON.stringify(fields);
           if (JSON.stringify(collect(form)) === lastSent) localStorage.removeItem(key);
           show(msg('saved').replace('{time}', new Date().toLocaleTimeString()));
