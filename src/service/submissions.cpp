@@ -83,6 +83,15 @@ json read_parts(store::Conn& c, const std::string& id, const json& patch) {
   return j.is_object() ? j : json::object();
 }
 
+struct Target {
+  Submission entry;
+  Call call;
+};
+
+// The entry `actor` may change, and its call, while the call accepts changes (`whole`: with
+// all its fields; otherwise only the titles).
+Result<Target> changeable(Env& env, const Actor& actor, const std::string& id, bool whole);
+
 // Changes are the owner's alone (organisers read).
 Status may_change(const Actor& actor, const Submission& s) {
   if (s.owner_id != actor.id) return Error::make("not_found", "error.submission_not_found");
@@ -134,6 +143,21 @@ Error invalid(std::map<std::string, Message> problems) {
   Error e = Error::make("invalid", "error.entry_invalid");
   e.fields = std::move(problems);
   return e;
+}
+
+Result<Target> changeable(Env& env, const Actor& actor, const std::string& id, bool whole) {
+  Submission s;
+  {
+    auto c = env.db.acquire();
+    auto loaded = load(*c, actor, id, whole);
+    if (!loaded) return loaded.error();
+    s = std::move(*loaded);
+  }
+  if (auto st = may_change(actor, s); !st) return st.error();
+  auto call = find_call(env, s.call);
+  if (!call) return call.error();
+  if (auto st = accepting(*call, env.now()); !st) return st.error();
+  return Target{std::move(s), std::move(*call)};
 }
 
 }  // namespace
@@ -279,35 +303,33 @@ Result<Submission> submit_submission(Env& env, const Actor& actor, const std::st
   // Everything that reads, decodes or validates happens before the write; the write (the
   // serial part of group commit) only numbers the receipt and moves the entry's status.
   return retrying([&]() -> Result<Submission> {
-    auto s = get_submission(env, actor, id);
-    if (!s) return s.error();
-    if (auto st = may_change(actor, *s); !st) return st.error();
-    auto call = find_call(env, s->call);
-    if (!call) return call.error();
-    if (auto st = accepting(*call, env.now()); !st) return st.error();
-    if (s->status == SubmissionStatus::submitted) return *s;  // already in: same receipt
-    auto problems = submission_problems(env, *call, *s);
+    auto target = changeable(env, actor, id, true);  // whole: every rule is checked
+    if (!target) return target.error();
+    const Submission& s = target->entry;
+    const Call& call = target->call;
+    if (s.status == SubmissionStatus::submitted) return s;  // already in: same receipt
+    auto problems = submission_problems(env, call, s);
     if (!problems.empty()) return invalid(std::move(problems));
-    const Category* cat = call->category(s->category);
+    const Category* cat = call.category(s.category);
     return in_write(env, [&](store::Conn& c) -> Result<Submission> {
       Instant now = env.now();  // the deadline holds at the moment of writing, to the second
-      if (auto st = accepting(*call, now); !st) return st.error();
+      if (auto st = accepting(call, now); !st) return st.error();
       auto current = c.query_one("SELECT version FROM submissions WHERE id = ?", {id});
-      if (!current || current->num(0) != s->version) return Error::make("conflict", "error.conflict");
-      Submission next = *s;
+      if (!current || current->num(0) != s.version) return Error::make("conflict", "error.conflict");
+      Submission next = s;
       if (!next.receipt) {
         c.exec("INSERT INTO receipt_counters (prefix, code, last) VALUES (?, ?, 1) "
                "ON CONFLICT (prefix, code) DO UPDATE SET last = receipt_counters.last + 1",
-               {call->receipt_prefix, cat->code});
+               {call.receipt_prefix, cat->code});
         auto n = c.query_one("SELECT last FROM receipt_counters WHERE prefix = ? AND code = ?",
-                             {call->receipt_prefix, cat->code});
-        next.receipt = format_receipt(call->receipt_prefix, cat->code, n->num(0));
+                             {call.receipt_prefix, cat->code});
+        next.receipt = format_receipt(call.receipt_prefix, cat->code, n->num(0));
       }
       next.status = SubmissionStatus::submitted;
       next.submitted_at = now;
       next.updated_at = now;
-      next.version = s->version + 1;
-      if (auto st = change_status(c, next, s->version); !st) return st.error();
+      next.version = s.version + 1;
+      if (auto st = change_status(c, next, s.version); !st) return st.error();
       write_version(c, next.id, actor.id, secs(now));
       store::audit(c, secs(now), actor.id, "submit", "submission", next.id, json{{"receipt", *next.receipt}}.dump());
       return next;
@@ -317,21 +339,19 @@ Result<Submission> submit_submission(Env& env, const Actor& actor, const std::st
 
 Result<Submission> withdraw_submission(Env& env, const Actor& actor, const std::string& id) {
   return retrying([&]() -> Result<Submission> {
-    auto s = get_submission(env, actor, id);
-    if (!s) return s.error();
-    if (auto st = may_change(actor, *s); !st) return st.error();
-    auto call = find_call(env, s->call);
-    if (!call) return call.error();
-    if (auto st = accepting(*call, env.now()); !st) return st.error();
-    if (s->status != SubmissionStatus::submitted) return Error::make("not_submitted", "error.not_submitted");
+    auto target = changeable(env, actor, id, false);  // the texts are not needed
+    if (!target) return target.error();
+    const Submission& s = target->entry;
+    const Call& call = target->call;
+    if (s.status != SubmissionStatus::submitted) return Error::make("not_submitted", "error.not_submitted");
     return in_write(env, [&](store::Conn& c) -> Result<Submission> {
       Instant now = env.now();
-      if (auto st = accepting(*call, now); !st) return st.error();
-      Submission next = *s;
+      if (auto st = accepting(call, now); !st) return st.error();
+      Submission next = s;
       next.status = SubmissionStatus::withdrawn;
       next.updated_at = now;
-      next.version = s->version + 1;
-      if (auto st = change_status(c, next, s->version); !st) return st.error();
+      next.version = s.version + 1;
+      if (auto st = change_status(c, next, s.version); !st) return st.error();
       write_version(c, next.id, actor.id, secs(now));
       store::audit(c, secs(now), actor.id, "withdraw", "submission", next.id);
       return next;
