@@ -4,12 +4,15 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 #include <toml++/toml.h>
 
 #include "http/server.h"
+#include "infra/file_store.h"
+#include "service/jobs.h"
 #include "infra/countries.h"
 #include "infra/crypto.h"
 #include "infra/resources.h"
@@ -28,7 +31,19 @@ struct Config {
   size_t max_body_bytes = 1 << 20;
   int threads = 48;  // handlers block on the database (writes wait for their group commit)
   bool demo = false;
+  std::string files;                 // the file store; default: files/ beside the SQLite database
+  long long upload_expiry = 86400;   // seconds an unfinished upload is kept
+  long long account_quota = 20LL << 30;
 };
+
+// files/ beside an SQLite database file ("sqlite:data/laurel.db" → data/files).
+std::string default_files_dir(const std::string& database) {
+  if (database.rfind("sqlite:", 0) == 0) {
+    std::filesystem::path p(database.substr(7));
+    return (p.parent_path().empty() ? std::filesystem::path(".") : p.parent_path()).append("files").string();
+  }
+  return "data/files";
+}
 
 void read_config(const std::string& path, Config& c) {
   toml::table t;
@@ -42,6 +57,9 @@ void read_config(const std::string& path, Config& c) {
   if (auto v = t["max_body_bytes"].value<int64_t>()) c.max_body_bytes = size_t(*v);
   if (auto v = t["threads"].value<int64_t>()) c.threads = int(*v);
   if (auto v = t["demo"].value<bool>()) c.demo = *v;
+  if (auto v = t["files"].value<std::string>()) c.files = *v;
+  if (auto v = t["upload_expiry"].value<int64_t>()) c.upload_expiry = *v;
+  if (auto v = t["account_quota"].value<int64_t>()) c.account_quota = *v;
 }
 
 std::string read_file(const std::string& path) {
@@ -66,6 +84,13 @@ int main(int argc, char** argv) {
   bool demo = false;
   serve->add_option("--listen", listen, "Address and port, e.g. 127.0.0.1:8080 (port 0: any free port)");
   serve->add_flag("--demo", demo, "Show calls whose deadline has passed as open, deadline 30 days ahead");
+  std::string files;
+  long long upload_expiry = 0, account_quota = 0;
+  app.add_option("--files", files, "File store directory (default: files/ beside the SQLite database)");
+  serve->add_option("--upload-expiry", upload_expiry, "Seconds an unfinished upload is kept (default 86400)")
+      ->check(CLI::PositiveNumber);
+  serve->add_option("--account-quota", account_quota, "Bytes of materials one account may hold (default 20 GiB)")
+      ->check(CLI::PositiveNumber);
 
   auto* migrate = app.add_subcommand("migrate", "Apply the database migrations");
 
@@ -109,12 +134,20 @@ int main(int argc, char** argv) {
     if (!database.empty()) cfg.database = database;
     if (!listen.empty()) cfg.listen = listen;
     cfg.demo = cfg.demo || demo;
+    if (!files.empty()) cfg.files = files;
+    if (cfg.files.empty()) cfg.files = default_files_dir(cfg.database);
+    if (upload_expiry > 0) cfg.upload_expiry = upload_expiry;
+    if (account_quota > 0) cfg.account_quota = account_quota;
 
     auto db = store::open_database(cfg.database);
     store::migrate(*db);  // forward only; a no-op when up to date
     auto countries = Countries::load();
     service::Env env{*db, countries, resources::common_passwords()};
     if (cfg.demo) env.demo_since = env.now();
+    infra::FileStore file_store(cfg.files);
+    env.files = &file_store;
+    env.upload_expiry = std::chrono::seconds(cfg.upload_expiry);
+    env.account_quota = cfg.account_quota;
 
     if (*migrate) {
       std::cout << "database " << cfg.database << " is up to date\n";
@@ -152,12 +185,18 @@ int main(int argc, char** argv) {
       opt.port = static_cast<unsigned short>(std::stoi(cfg.listen.substr(colon + 1)));
       opt.threads = cfg.threads;
       opt.max_body_bytes = cfg.max_body_bytes;
+      service::Worker worker(env);
+      env.wake_worker = [&worker] { worker.wake(); };
       web::WebApp webapp(env, web::WebOptions{cfg.demo});
+      opt.stream_prefix = "/uploads/";
       opt.on_listening = [&](unsigned short port) {
         std::cout << "Laurel listening on http://" << opt.host << ":" << port << (cfg.demo ? " (demo mode)" : "")
                   << std::endl;
       };
-      http::serve(opt, [&](http::Request& req) { return webapp.handle(req); });
+      http::serve(
+          opt, [&](http::Request& req) { return webapp.handle(req); },
+          [&](http::Request& head) { return webapp.stream(head); });
+      env.wake_worker = [] {};
       return 0;
     }
   } catch (const std::exception& e) {

@@ -146,6 +146,18 @@ json to_json(const Call& c) {
           {{"slug", cr.slug}, {"title", text_json(cr.title)}, {"description", text_json(cr.description)}});
     j["categories"].push_back(cj);
   }
+  j["max_entry_bytes"] = c.max_entry_bytes;
+  j["materials"] = json::array();
+  for (const auto& m : c.materials)
+    j["materials"].push_back({{"kind", m.kind},
+                              {"label", text_json(m.label)},
+                              {"hint", text_json(m.hint)},
+                              {"required", m.required},
+                              {"min", m.min},
+                              {"max", m.max},
+                              {"max_size", m.max_size},
+                              {"categories", m.categories},
+                              {"formats", accepted_formats(m.kind)}});
   return j;
 }
 
@@ -195,6 +207,19 @@ Result<Call> call_from_json(const json& j) {
       for (const auto& cr : cj.value("criteria", json::array()))
         cat.criteria.push_back({cr.at("slug"), text_of(cr.at("title")), text_of(cr.value("description", json::object()))});
       c.categories.push_back(std::move(cat));
+    }
+    c.max_entry_bytes = j.value("max_entry_bytes", c.max_entry_bytes);
+    for (const auto& m : j.value("materials", json::array())) {
+      MaterialRule r;
+      r.kind = m.at("kind").get<std::string>();
+      r.label = text_of(m.value("label", json::object()));
+      r.hint = text_of(m.value("hint", json::object()));
+      r.required = m.value("required", false);
+      r.min = m.value("min", 0);
+      r.max = m.value("max", 10);
+      r.max_size = m.at("max_size").get<long long>();
+      r.categories = m.value("categories", std::vector<std::string>{});
+      c.materials.push_back(std::move(r));
     }
     return c;
   } catch (const json::exception&) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/material.h"
 #include "core/result.h"
 #include "core/text.h"
 #include "core/time.h"
@@ -64,6 +65,8 @@ struct Call {
   std::vector<Stage> stages;
   std::vector<Contact> contacts;
   std::vector<Category> categories;
+  std::vector<MaterialRule> materials;      // which files entries carry (core/material.h)
+  long long max_entry_bytes = 4LL << 30;    // all of one entry's materials together
   bool demo_shifted = false;  // dates moved by demo mode (never stored)
   std::string revision;       // changes whenever the stored definition changes (never stored)
 

@@ -130,7 +130,7 @@ Call read_call(Reader& r, const toml::table& t, int index) {
   std::string where = "call #" + std::to_string(index + 1);
   r.known_keys(t, {"slug", "receipt_prefix", "kind", "time_zone", "deadline", "opens", "website", "title", "organiser",
                    "summary", "description", "applicant_types", "fields", "content_forms", "eligibility", "quota",
-                   "stage", "contact", "category"},
+                   "stage", "contact", "category", "material", "max_entry_size"},
                where);
   c.slug = r.str(t, "slug", where);
   if (!c.slug.empty() && !is_slug(c.slug)) r.fail(t.get("slug"), where + ": slug must be lower-case letters, digits and dashes");
@@ -238,6 +238,49 @@ Call read_call(Reader& r, const toml::table& t, int index) {
       cat.criteria.push_back(criterion);
     }
     c.categories.push_back(std::move(cat));
+  }
+  if (const toml::node* n = t.get("max_entry_size")) {
+    auto v = n->value<std::string>();
+    auto size = v ? parse_size(*v) : std::nullopt;
+    if (!size || *size <= 0) r.fail(n, where + ": max_entry_size must be a size such as \"4 GiB\"");
+    else c.max_entry_bytes = *size;
+  }
+  std::set<std::string> kinds;
+  for (const auto* m : r.tables(t, "material", where, false)) {
+    std::string w = where + ".material";
+    r.known_keys(*m, {"kind", "label", "hint", "required", "min", "max", "max_size", "categories"}, w);
+    MaterialRule rule;
+    rule.kind = r.str(*m, "kind", w);
+    if (!rule.kind.empty() && !is_material_kind(rule.kind))
+      r.fail(m->get("kind"), w + ": kind must be one of document, image, video, audio");
+    if (!rule.kind.empty()) w = where + " material " + rule.kind;
+    rule.label = r.text(*m, "label", w);
+    rule.hint = r.text(*m, "hint", w, false);
+    if (const toml::node* req = m->get("required")) {
+      auto b = req->value<bool>();
+      if (!b) r.fail(req, w + ": required must be true or false");
+      else rule.required = *b;
+    }
+    rule.min = r.integer(*m, "min", w).value_or(rule.required ? 1 : 0);
+    rule.max = r.integer(*m, "max", w).value_or(10);
+    if (rule.required && rule.min < 1) r.fail(m, w + ": a required material needs min ≥ 1");
+    if (rule.min > 0 && !rule.required) r.fail(m, w + ": min > 0 means required = true");
+    if (rule.max < 1 || rule.min > rule.max) r.fail(m, w + ": max must be ≥ 1 and ≥ min");
+    std::string size = r.str(*m, "max_size", w);
+    if (!size.empty()) {
+      auto bytes = parse_size(size);
+      if (!bytes || *bytes <= 0) r.fail(m->get("max_size"), w + ": max_size must be a size such as \"50 MiB\" or \"2 GiB\"");
+      else rule.max_size = *bytes;
+    }
+    rule.categories = r.strings(*m, "categories", w, false);
+    for (const auto& cs : rule.categories)
+      if (!slugs.count(cs)) r.fail(m->get("categories"), w + ": unknown category \"" + cs + "\"");
+    // One rule per kind for any category.
+    std::vector<std::string> scope = rule.categories.empty() ? std::vector<std::string>(slugs.begin(), slugs.end()) : rule.categories;
+    for (const auto& cs : scope)
+      if (!rule.kind.empty() && !kinds.insert(cs + "/" + rule.kind).second)
+        r.fail(m, w + ": two rules for " + rule.kind + " in category \"" + cs + "\"");
+    c.materials.push_back(std::move(rule));
   }
   return c;
 }

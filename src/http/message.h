@@ -27,10 +27,17 @@ struct Request {
   std::string param(std::string_view name) const;
 };
 
+// Part of a file on disk sent as the body, read in pieces (never whole into memory).
+struct FileSlice {
+  std::string path;
+  long long offset = 0, length = 0;
+};
+
 struct Response {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  std::optional<FileSlice> file;  // when set, the body is these bytes instead of `body`
 
   Response& set(std::string name, std::string value);
   static Response html(std::string body, int status = 200);

@@ -1,6 +1,8 @@
 #include "http/server.h"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <boost/asio.hpp>
@@ -28,7 +30,7 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-bool to_request(bhttp::request<bhttp::string_body>& in, Request& r) {
+bool to_request_head(const bhttp::request_header<>& in, Request& r) {
   r.method = std::string(in.method_string());
   r.target = std::string(in.target());
   auto url = boost::urls::parse_origin_form(r.target);
@@ -41,6 +43,11 @@ bool to_request(bhttp::request<bhttp::string_body>& in, Request& r) {
     if (!fresh) it->second += (name == "cookie" ? "; " : ", ") + std::string(f.value());
   }
   r.cookies = parse_cookies(r.header("cookie"));
+  return true;
+}
+
+bool to_request(bhttp::request<bhttp::string_body>& in, Request& r) {
+  if (!to_request_head(in, r)) return false;
   r.body = std::move(in.body());
   return true;
 }
@@ -80,7 +87,128 @@ net::awaitable<void> send_too_large(beast::tcp_stream& stream, std::string_view 
 struct Shared {
   ServerOptions options;
   Handler handler;
+  StreamHandler stream;
 };
+
+// Sends `res` (a string body, or a file slice read in pieces). Returns false if the peer is gone.
+net::awaitable<bool> send_response(beast::tcp_stream& stream, Response& res, unsigned version, bool keep_alive,
+                                   bool head, int timeout_seconds) {
+  if (!res.file) {
+    bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), version};
+    for (auto& [k, v] : res.headers) out.insert(k, v);
+    out.body() = std::move(res.body);
+    out.keep_alive(keep_alive);
+    if (head) {
+      out.content_length(out.body().size());
+      out.body().clear();
+    } else {
+      out.prepare_payload();
+    }
+    stream.expires_after(std::chrono::seconds(timeout_seconds));
+    auto [ec, n] = co_await bhttp::async_write(stream, out, use_tuple);
+    co_return !ec;
+  }
+  const FileSlice& f = *res.file;
+  int fd = ::open(f.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    Response missing = Response::text("not found\n", 404);
+    co_return co_await send_response(stream, missing, version, keep_alive, head, timeout_seconds);
+  }
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  bhttp::response<bhttp::empty_body> out{static_cast<bhttp::status>(res.status), version};
+  for (auto& [k, v] : res.headers) out.insert(k, v);
+  out.keep_alive(keep_alive);
+  out.content_length(std::uint64_t(f.length));
+  bhttp::response_serializer<bhttp::empty_body> sr{out};
+  stream.expires_after(std::chrono::seconds(timeout_seconds));
+  auto [ec, n] = co_await bhttp::async_write_header(stream, sr, use_tuple);
+  if (ec) co_return false;
+  if (head) co_return true;
+  std::vector<char> buf(256 * 1024);
+  long long at = f.offset, left = f.length;
+  while (left > 0) {
+    ssize_t got = ::pread(fd, buf.data(), size_t(std::min<long long>(left, (long long)buf.size())), at);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) co_return false;  // the file shrank: the peer sees a short body and the connection closes
+    stream.expires_after(std::chrono::seconds(timeout_seconds));
+    auto [ec2, n2] = co_await net::async_write(stream, net::buffer(buf.data(), size_t(got)), use_tuple);
+    if (ec2) co_return false;
+    at += got;
+    left -= got;
+  }
+  co_return true;
+}
+
+// A request whose body streams to a sink. Returns whether the connection may carry another request.
+net::awaitable<bool> stream_request(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                    bhttp::request_parser<bhttp::string_body>& head_parser, Shared& shared,
+                                    const std::string& remote) {
+  const auto& opt = shared.options;
+  bhttp::request_parser<bhttp::buffer_body> parser{std::move(head_parser)};
+  parser.body_limit(boost::none);
+  unsigned version = parser.get().version();
+  bool keep_alive = parser.get().keep_alive();
+  auto started = std::chrono::steady_clock::now();
+  Request req;
+  req.remote = remote;
+  req.id = std::to_string(++request_counter);
+  if (!to_request_head(parser.get(), req)) {
+    co_await send_plain(stream, bhttp::status::bad_request, version, "malformed request target\n");
+    co_return false;
+  }
+  StreamStart start;
+  try {
+    start = shared.stream(req);
+  } catch (const std::exception& e) {
+    spdlog::error("request {} {} {} failed: {}", req.id, req.method, req.path, e.what());
+    start.answer = Response::text("internal error\n", 500);
+  }
+  Response res;
+  bool body_read = parser.is_done();
+  if (!start.sink) {
+    res = std::move(start.answer);
+  } else {
+    if (lower(parser.get()[bhttp::field::expect]) == "100-continue") {
+      bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version};
+      co_await bhttp::async_write(stream, cont, use_tuple);
+    }
+    std::vector<char> buf(256 * 1024);
+    bool complete = false, stopped = false;
+    try {
+      while (!parser.is_done()) {
+        parser.get().body().data = buf.data();
+        parser.get().body().size = buf.size();
+        stream.expires_after(std::chrono::seconds(opt.stream_idle_seconds));
+        auto [ec, n] = co_await bhttp::async_read_some(stream, buffer, parser, use_tuple);
+        if (ec == bhttp::error::need_buffer) ec = {};
+        size_t got = buf.size() - parser.get().body().size;
+        if (got > 0 && !start.sink->write(std::string_view(buf.data(), got))) {
+          stopped = true;
+          break;
+        }
+        if (ec) break;
+      }
+      complete = parser.is_done() && !stopped;
+      body_read = parser.is_done();
+      res = start.sink->finish(complete);
+    } catch (const std::exception& e) {
+      spdlog::error("request {} {} {} failed: {}", req.id, req.method, req.path, e.what());
+      res = Response::text("internal error\n", 500);
+    }
+    if (!complete && !stopped) {  // the peer went away or stalled: nobody to answer
+      spdlog::info("req={} {} {} body cut short", req.id, req.method, req.path);
+      co_return false;
+    }
+  }
+  keep_alive = keep_alive && body_read;
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
+  spdlog::info("req={} {} {} status={} us={}", req.id, req.method, req.path, res.status, micros);
+  bool sent = co_await send_response(stream, res, version, keep_alive, false, opt.read_timeout_seconds);
+  co_return sent && keep_alive;
+}
 
 net::awaitable<void> session(tcp::socket socket, std::shared_ptr<Shared> shared) {
   const auto& opt = shared->options;
@@ -95,7 +223,7 @@ net::awaitable<void> session(tcp::socket socket, std::shared_ptr<Shared> shared)
   for (;;) {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(std::uint32_t(opt.max_header_bytes));
-    parser.body_limit(opt.max_body_bytes);
+    parser.body_limit(boost::none);  // set after the head, when we know whether the body streams
     stream.expires_after(std::chrono::seconds(opt.keep_alive_seconds));
     auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
     if (ec) {
@@ -109,6 +237,12 @@ net::awaitable<void> session(tcp::socket socket, std::shared_ptr<Shared> shared)
       break;
     }
     unsigned version = parser.get().version();
+    if (!opt.stream_prefix.empty() && shared->stream && parser.get().method_string() == opt.stream_method &&
+        parser.get().target().starts_with(opt.stream_prefix)) {
+      if (!co_await stream_request(stream, buffer, parser, *shared, remote)) break;
+      continue;
+    }
+    parser.body_limit(opt.max_body_bytes);
     if (parser.content_length() && *parser.content_length() > opt.max_body_bytes) {
       co_await send_too_large(stream, parser.get().target(), version, opt.max_body_bytes);
       break;
@@ -143,21 +277,10 @@ net::awaitable<void> session(tcp::socket socket, std::shared_ptr<Shared> shared)
       spdlog::error("request {} {} {} failed: {}", req.id, req.method, req.path, e.what());
       res = Response::text("internal error\n", 500);
     }
-    bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), version};
-    for (auto& [k, v] : res.headers) out.insert(k, v);
-    out.body() = std::move(res.body);
-    out.keep_alive(keep_alive);
-    if (req.method == "HEAD") {
-      out.content_length(out.body().size());
-      out.body().clear();
-    } else {
-      out.prepare_payload();
-    }
     auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
     spdlog::info("req={} {} {} status={} us={}", req.id, req.method, req.path, res.status, micros);
-    stream.expires_after(std::chrono::seconds(opt.read_timeout_seconds));
-    auto [ec3, n3] = co_await bhttp::async_write(stream, out, use_tuple);
-    if (ec3 || !keep_alive) break;
+    bool sent = co_await send_response(stream, res, version, keep_alive, req.method == "HEAD", opt.read_timeout_seconds);
+    if (!sent || !keep_alive) break;
   }
   boost::system::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -178,8 +301,8 @@ net::awaitable<void> listen(tcp::acceptor& acceptor, net::io_context& ioc, std::
 
 }  // namespace
 
-void serve(const ServerOptions& options, Handler handler) {
-  auto shared = std::make_shared<Shared>(Shared{options, std::move(handler)});
+void serve(const ServerOptions& options, Handler handler, StreamHandler stream_handler) {
+  auto shared = std::make_shared<Shared>(Shared{options, std::move(handler), std::move(stream_handler)});
   int threads = std::max(1, options.threads);
   net::io_context ioc{threads};
   tcp::endpoint endpoint{net::ip::make_address(options.host), options.port};

@@ -3,6 +3,8 @@
 // the handler, times out idle and slow peers, and logs one line per request.
 #pragma once
 #include <functional>
+#include <memory>
+#include <string_view>
 #include <string>
 
 #include "http/message.h"
@@ -10,6 +12,23 @@
 namespace laurel::http {
 
 using Handler = std::function<Response(Request&)>;
+
+// A request body that streams (a tus PATCH of up to gigabytes) instead of being read whole.
+// write() gets each piece as it arrives and returns false to stop reading; finish() is called
+// once, with complete = the whole body arrived, and gives the answer (dropped if the peer left).
+class BodySink {
+ public:
+  virtual ~BodySink() = default;
+  virtual bool write(std::string_view data) = 0;
+  virtual Response finish(bool complete) = 0;
+};
+// Decides from the head of a streaming request (body empty): a sink to receive the body, or an
+// answer at once (then the body is not read and the connection closes).
+struct StreamStart {
+  std::unique_ptr<BodySink> sink;
+  Response answer;
+};
+using StreamHandler = std::function<StreamStart(Request& head)>;
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
@@ -20,9 +39,13 @@ struct ServerOptions {
   int read_timeout_seconds = 30;
   int keep_alive_seconds = 60;
   std::function<void(unsigned short port)> on_listening;
+  // Requests with this method whose path starts with the prefix go to the stream handler.
+  std::string stream_method = "PATCH";
+  std::string stream_prefix;  // empty: none
+  int stream_idle_seconds = 60;  // a streaming body may pause this long between pieces
 };
 
 // Runs until SIGINT or SIGTERM. Throws when the address cannot be bound.
-void serve(const ServerOptions& options, Handler handler);
+void serve(const ServerOptions& options, Handler handler, StreamHandler stream = {});
 
 }  // namespace laurel::http

@@ -9,6 +9,7 @@
 
 #include "core/time.h"
 #include "infra/countries.h"
+#include "infra/file_store.h"
 #include "store/db.h"
 
 namespace laurel::service {
@@ -22,6 +23,12 @@ struct Env {
   // the server runs is not shifted, so deadlines still close on time in demo mode.
   std::optional<Instant> demo_since{};
   std::chrono::seconds session_ttl{14 * 24 * 3600};
+  // Materials: where files live, how long an unfinished upload is kept, how much one account may
+  // store, and how to wake this process's background worker (set by the server).
+  infra::FileStore* files = nullptr;
+  std::chrono::seconds upload_expiry{24 * 3600};
+  long long account_quota = 20LL << 30;
+  std::function<void()> wake_worker = [] {};
   std::function<Instant()> clock = [] {
     return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
   };

@@ -110,9 +110,13 @@ Status accepting(const Call& call, Instant now) {
 // Keeps the entry as it now stands (after its UPDATE in the same transaction) as a version:
 // copied row to row, never serialised again.
 void write_version(store::Conn& c, const std::string& id, const std::string& author, long long now) {
-  c.exec("INSERT INTO submission_versions (submission_id, version, status, fields, author_id, created_at) "
+  c.exec("INSERT INTO submission_versions (submission_id, version, status, fields, materials, author_id, created_at) "
          "SELECT s.id, s.version, s.status, "
-         "(SELECT json_group_object(key, json(value)) FROM submission_fields WHERE submission_id = s.id), ?, ? "
+         "(SELECT json_group_object(key, json(value)) FROM submission_fields WHERE submission_id = s.id), "
+         "(SELECT json_group_array(json_object('id', m.id, 'kind', m.kind, 'filename', m.filename, 'size', m.size, "
+         "  'sha256', m.sha256, 'content_type', m.content_type, 'caption_zh', m.caption_zh, 'caption_en', m.caption_en)) "
+         "  FROM (SELECT * FROM materials WHERE submission_id = s.id AND removed_at IS NULL AND status <> 'rejected' "
+         "        ORDER BY position) m), ?, ? "
          "FROM submissions s WHERE s.id = ?",
          {author, now, id});
 }
@@ -179,8 +183,42 @@ json to_json(const Submission& s) {
 std::map<std::string, Message> submission_problems(Env& env, const Call& call, const Submission& s) {
   const Category* cat = call.category(s.category);
   if (!cat) return {{"category", Message{"error.category_not_found", {}}}};
-  return validate_entry(call, *cat, s.fields, [&](std::string_view code) { return env.countries.valid(code); },
-                        local_date(env.now(), call.time_zone));
+  auto problems = validate_entry(call, *cat, s.fields, [&](std::string_view code) { return env.countries.valid(code); },
+                                 local_date(env.now(), call.time_zone));
+  std::map<std::string, int> counts;
+  {
+    auto c = env.db.acquire();
+    counts = material_counts(*c, s.id);
+  }
+  problems.merge(material_problems(call, s.category, counts));
+  return problems;
+}
+
+std::map<std::string, int> material_counts(store::Conn& c, const std::string& submission_id) {
+  std::map<std::string, int> counts;
+  for (const auto& r : c.query("SELECT kind, COUNT(*) FROM materials WHERE submission_id = ? AND removed_at IS NULL "
+                               "AND status <> 'rejected' GROUP BY kind",
+                               {submission_id}))
+    counts[r.str(0)] = int(r.num(1));
+  return counts;
+}
+
+Result<ChangeTarget> changeable_entry(Env& env, const Actor& actor, const std::string& id) {
+  auto t = changeable(env, actor, id, false);
+  if (!t) return t.error();
+  return ChangeTarget{std::move(t->entry), std::move(t->call)};
+}
+
+Status call_accepting(const Call& call, Instant now) { return accepting(call, now); }
+
+void record_change(store::Conn& c, const std::string& id, const std::string& author, Instant now,
+                   const std::string& action, const std::string& detail_json) {
+  c.exec("UPDATE submissions SET version = version + 1, updated_at = ? WHERE id = ?", {secs(now), id});
+  auto row = c.query_one("SELECT status FROM submissions WHERE id = ?", {id});
+  if (row && row->str(0) == "submitted") {
+    write_version(c, id, author, secs(now));
+    store::audit(c, secs(now), author, action, "submission", id, detail_json);
+  }
 }
 
 Result<Submission> create_submission(Env& env, const Actor& actor, const std::string& call_slug,

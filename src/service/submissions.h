@@ -48,7 +48,22 @@ struct SubmissionFilter {
 };
 Result<std::vector<Submission>> call_submissions(Env& env, const Actor& actor, const std::string& call_slug,
                                                  const SubmissionFilter& filter);
-// Problems that would stop this entry from being submitted (for showing beside the fields).
+// Problems that would stop this entry from being submitted (for showing beside the fields),
+// its materials included.
 std::map<std::string, Message> submission_problems(Env& env, const Call& call, const Submission& s);
+
+// For other services that change an entry (materials): the entry if `actor` may change it now
+// (owner, call accepting changes), with only its titles; and, inside a write, a new version of
+// a submitted entry (version + 1, a copy in submission_versions, an audit line).
+struct ChangeTarget {
+  Submission entry;
+  Call call;
+};
+Result<ChangeTarget> changeable_entry(Env& env, const Actor& actor, const std::string& id);
+Status call_accepting(const Call& call, Instant now);
+void record_change(store::Conn& c, const std::string& id, const std::string& author, Instant now,
+                   const std::string& action, const std::string& detail_json);
+// Counts of an entry's materials that count for its rules, by kind.
+std::map<std::string, int> material_counts(store::Conn& c, const std::string& submission_id);
 
 }  // namespace laurel::service

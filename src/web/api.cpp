@@ -3,6 +3,7 @@
 
 #include "service/accounts.h"
 #include "service/calls.h"
+#include "service/materials.h"
 #include "service/submissions.h"
 #include "web/app.h"
 #include "web/views.h"
@@ -27,10 +28,6 @@ Response api_error(Ctx& ctx, const Error& e) {
   return Response::json(json{{"error", err}}.dump(), status_for(e.code));
 }
 
-namespace {
-
-Response ok(const json& j, int status = 200) { return Response::json(j.dump(), status); }
-
 // The body as a JSON object, or the 400/415 answer.
 std::variant<json, Response> body_json(Ctx& ctx) {
   std::string ct = ctx.req.header("content-type");
@@ -40,6 +37,10 @@ std::variant<json, Response> body_json(Ctx& ctx) {
   if (j.is_discarded() || !j.is_object()) return api_error(ctx, 400, "bad_request", "error.malformed_json");
   return j;
 }
+
+namespace {
+
+Response ok(const json& j, int status = 200) { return Response::json(j.dump(), status); }
 
 std::string str_of(const json& j, const char* key) {
   auto it = j.find(key);
@@ -124,7 +125,12 @@ void add_api_routes(Router& r) {
   r.add("GET", "/api/v1/submissions/{id}", [](Ctx& ctx) {
     auto s = service::get_submission(ctx.env, ctx.actor, ctx.req.param("id"));
     if (!s) return api_error(ctx, s.error());
-    return ok(to_json(*s));
+    json out = to_json(*s);
+    auto materials = service::entry_materials(ctx.env, ctx.actor, s->id);
+    if (!materials) return api_error(ctx, materials.error());
+    out["materials"] = json::array();
+    for (const auto& m : *materials) out["materials"].push_back(material_json(ctx, m));
+    return ok(out);
   });
 
   r.add("PATCH", "/api/v1/submissions/{id}", [](Ctx& ctx) {

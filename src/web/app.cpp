@@ -16,14 +16,16 @@ int status_for(const std::string& code) {
       {"not_eligible", 403},      {"csrf", 403},              {"not_found", 404},           {"method_not_allowed", 405},
       {"email_taken", 409},       {"conflict", 409},       {"deadline_passed", 409},   {"not_open", 409},            {"not_submitted", 409},
       {"too_large", 413},         {"unsupported_media_type", 415}, {"invalid", 422},        {"invalid_call_file", 422},
-      {"internal", 500},          {"unavailable", 503}};
+      {"internal", 500},          {"unavailable", 503},       {"gone", 410},              {"offset_mismatch", 409},
+      {"upload_busy", 423},       {"checksum_mismatch", 460}, {"precondition_failed", 412}};
   auto it = m.find(code);
   return it == m.end() ? 400 : it->second;
 }
 
 namespace {
 
-bool is_api(const std::string& path) { return path.rfind("/api/", 0) == 0; }
+// JSON answers (errors included) and CSRF by header: the API and the tus endpoint.
+bool is_api(const std::string& path) { return path.rfind("/api/", 0) == 0 || path.rfind("/uploads", 0) == 0; }
 
 std::string content_type_of(const std::string& path) {
   auto ends = [&](const char* s) {
@@ -38,8 +40,8 @@ std::string content_type_of(const std::string& path) {
   return "application/octet-stream";
 }
 
-http::Response static_file(const http::Request& req) {
-  std::string rel = "static/" + req.param("file");
+http::Response static_file(const http::Request& req, const std::string& folder) {
+  std::string rel = folder + req.param("file");
   auto f = resources::find(rel);
   if (!f || req.param("file").find("..") != std::string::npos) return http::Response::text("not found\n", 404);
   std::string etag = "\"" + crypto::sha256_hex(*f).substr(0, 16) + "\"";
@@ -55,11 +57,15 @@ void security_headers(http::Response& r) {
   r.set("X-Content-Type-Options", "nosniff");
   r.set("X-Frame-Options", "DENY");
   r.set("Referrer-Policy", "same-origin");
-  r.set("Content-Security-Policy",
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
-        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'");
-  bool has_cache = false;
-  for (auto& [k, v] : r.headers) has_cache = has_cache || k == "Cache-Control";
+  bool has_cache = false, has_csp = false;
+  for (auto& [k, v] : r.headers) {
+    has_cache = has_cache || k == "Cache-Control";
+    has_csp = has_csp || k == "Content-Security-Policy";
+  }
+  if (!has_csp)
+    r.set("Content-Security-Policy",
+          "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; script-src 'self'; "
+          "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'");
   if (!has_cache) r.set("Cache-Control", "no-store");
 }
 
@@ -76,8 +82,10 @@ std::string safe_next(const std::string& next) {
 WebApp::WebApp(service::Env& env, WebOptions options)
     : env_(env), options_(options), i18n_(), renderer_(i18n_) {
   add_api_routes(router_);
+  add_upload_routes(router_);
   add_page_routes(router_);
-  router_.add("GET", "/static/{file}", [](Ctx& ctx) { return static_file(ctx.req); });
+  router_.add("GET", "/static/{file}", [](Ctx& ctx) { return static_file(ctx.req, "static/"); });
+  router_.add("GET", "/static/vendor/{file}", [](Ctx& ctx) { return static_file(ctx.req, "static/vendor/"); });
   router_.add("GET", "/lang/{code}", [](Ctx& ctx) {
     std::string code = ctx.req.param("code") == "en" ? "en" : "zh";
     auto r = http::Response::redirect(safe_next(ctx.req.query_param("next")));
@@ -91,12 +99,10 @@ WebApp::WebApp(service::Env& env, WebOptions options)
   });
 }
 
-http::Response WebApp::handle(http::Request& req) {
-  Ctx ctx{req, env_, i18n_, renderer_};
+void WebApp::begin(Ctx& ctx) {
+  http::Request& req = ctx.req;
   ctx.lang = choose_lang(req);
-  bool api = is_api(req.path);
-  http::Response res;
-  try {
+  {
     std::string token = req.cookie("laurel_session");
     if (!token.empty()) ctx.session = service::find_session(env_, token);
     if (ctx.session) {
@@ -113,7 +119,46 @@ http::Response WebApp::handle(http::Request& req) {
     }
     ctx.flash = req.cookie("laurel_flash");
     if (!ctx.flash.empty()) ctx.set_cookies.push_back(http::cookie_header("laurel_flash", "", 0));
+  }
+}
 
+void WebApp::finish(Ctx& ctx, http::Response& res) {
+  for (auto& c : ctx.set_cookies) res.set("Set-Cookie", c);
+  if (!is_api(ctx.req.path)) res.set("Content-Language", std::string(lang_tag(ctx.lang)));
+  res.set("Vary", "Cookie, Accept-Language");
+  security_headers(res);
+}
+
+http::StreamStart WebApp::stream(http::Request& req) {
+  Ctx ctx{req, env_, i18n_, renderer_};
+  http::StreamStart out;
+  try {
+    begin(ctx);
+    auto m = router_.match(req.method, req.path);
+    if (m.outcome != Router::Outcome::found) {
+      out.answer = api_error(ctx, 404, "not_found", "error.not_found");
+    } else if (ctx.session && !crypto::equal(req.header("x-csrf-token"), ctx.csrf)) {
+      out.answer = api_error(ctx, 403, "csrf", "error.csrf");
+    } else {
+      req.params = m.params;
+      out = upload_patch(ctx);
+    }
+  } catch (const store::DbError& e) {
+    spdlog::error("req={} database error: {}", req.id, e.what());
+    out.sink.reset();
+    out.answer = api_error(ctx, 503, "unavailable", "error.unavailable");
+    out.answer.set("Retry-After", "5");
+  }
+  if (!out.sink) finish(ctx, out.answer);
+  return out;
+}
+
+http::Response WebApp::handle(http::Request& req) {
+  Ctx ctx{req, env_, i18n_, renderer_};
+  bool api = is_api(req.path);
+  http::Response res;
+  try {
+    begin(ctx);
     auto m = router_.match(req.method, req.path);
     bool unsafe = req.method != "GET" && req.method != "HEAD" && req.method != "OPTIONS";
     if (m.outcome == Router::Outcome::not_found) {
@@ -149,10 +194,7 @@ http::Response WebApp::handle(http::Request& req) {
               : error_page(fallback, 503, fallback.tr("error.unavailable"));
     res.set("Retry-After", "5");
   }
-  for (auto& c : ctx.set_cookies) res.set("Set-Cookie", c);
-  if (!api) res.set("Content-Language", std::string(lang_tag(ctx.lang)));
-  res.set("Vary", "Cookie, Accept-Language");
-  security_headers(res);
+  finish(ctx, res);
   return res;
 }
 

@@ -4,12 +4,15 @@
 #pragma once
 #include <memory>
 #include <optional>
+#include <variant>
 #include <string>
 #include <vector>
 
 #include "core/result.h"
 #include "http/message.h"
 #include "http/router.h"
+#include "http/server.h"
+#include "service/materials.h"
 #include "service/accounts.h"
 #include "service/env.h"
 #include "web/i18n.h"
@@ -43,8 +46,14 @@ int status_for(const std::string& error_code);
 
 // API side (web/api.cpp)
 void add_api_routes(Router& r);
+std::variant<nlohmann::json, http::Response> body_json(Ctx& ctx);  // the body as an object, or the 400/415 answer
 http::Response api_error(Ctx& ctx, const Error& e);
 http::Response api_error(Ctx& ctx, int status, const std::string& code, const std::string& message_key);
+
+// Uploads (tus) and materials (web/uploads.cpp)
+void add_upload_routes(Router& r);
+http::StreamStart upload_patch(Ctx& ctx);  // PATCH /uploads/{id}, the body streaming to disk
+nlohmann::json material_json(Ctx& ctx, const service::Material& m);
 
 // Page side (web/pages.cpp)
 void add_page_routes(Router& r);
@@ -60,8 +69,12 @@ class WebApp {
  public:
   WebApp(service::Env& env, WebOptions options);
   http::Response handle(http::Request& req);
+  http::StreamStart stream(http::Request& head);  // requests whose body streams (tus PATCH)
 
  private:
+  // Language, session, CSRF cookie; false if the CSRF token of a change is missing or wrong.
+  void begin(Ctx& ctx);
+  void finish(Ctx& ctx, http::Response& res);
   service::Env& env_;
   WebOptions options_;
   I18n i18n_;

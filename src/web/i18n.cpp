@@ -36,7 +36,9 @@ std::string I18n::t(Lang lang, std::string_view key, const std::map<std::string,
   const auto& flat = lang == Lang::zh ? flat_zh_ : flat_en_;
   auto it = flat.find(key);
   std::string s = it == flat.end() ? std::string(key) : it->second;
-  for (const auto& [name, value] : params) {
+  for (const auto& [name, raw] : params) {
+    // A parameter "@key" is itself translated (e.g. a material kind's name).
+    std::string value = raw.size() > 1 && raw[0] == '@' ? t(lang, std::string_view(raw).substr(1)) : raw;
     std::string pat = "{" + name + "}";
     for (size_t pos = s.find(pat); pos != std::string::npos; pos = s.find(pat, pos + value.size()))
       s.replace(pos, pat.size(), value);

@@ -1,5 +1,6 @@
 // Translations: every user-visible string, keyed, in zh-CN and en (i18n/*.json, compiled in).
-// Keys are dotted paths ("error.deadline_passed"); {name} in a text is replaced by a parameter.
+// Keys are dotted paths ("error.deadline_passed"); {name} in a text is replaced by a parameter
+// (a parameter "@key" by the text of that key).
 #pragma once
 #include <map>
 #include <nlohmann/json.hpp>

@@ -5,6 +5,7 @@ import {
   startServer, newApplicant, adminClient, expectStatus, expectError, createDraft,
   fullAwardFields, fullCaseFields, callToml, shanghaiLocal, AWARD, CASE,
 } from './harness.mjs';
+import { attachRequired } from './tus.mjs';
 
 function postToml(client, toml, opts = {}) {
   return client.api('POST', '/admin/calls', {
@@ -41,6 +42,8 @@ describe('admin', () => {
     bob = await newApplicant(server, { organization: { type: 'enterprise', country: 'DE', overseas: true } });
     aliceAward = await createDraft(alice, AWARD, 'basic-research', await fullAwardFields(alice, 'basic-research'));
     bobAward = await createDraft(bob, AWARD, 'key-technology', await fullAwardFields(bob, 'key-technology'));
+    // Entries need their required materials to be submitted (docs/uploads.md).
+    await Promise.all([attachRequired(alice, aliceAward, AWARD), attachRequired(bob, bobAward, AWARD)]);
     expectStatus(assert, await bob.post(`/submissions/${bobAward}/submit`, {}), 200);
     aliceCase = await createDraft(alice, CASE, 'cybersecurity', await fullCaseFields(alice, 'cybersecurity'));
     const sub = await alice.post(`/submissions/${aliceAward}/submit`, {});

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, CALLS_FILE, REPO, Client, accountBody, fullAwardFields, createDraft } from './harness.mjs';
+import { attachRequired } from './tus.mjs';
 
 function serve(db) {
   const child = spawn(BIN, ['--database', db, 'serve', '--listen', '127.0.0.1:0', '--demo'],
@@ -45,6 +46,9 @@ describe('durability', () => {
 
     const fields = await fullAwardFields(c, 'key-technology');
     const ids = await Promise.all(Array.from({ length: 12 }, () => createDraft(c, 'leading-tech-2025', 'key-technology', fields)));
+    // Entries need their required materials to be submitted (docs/uploads.md): attach them
+    // before the load, so the kill hits saves and submits only.
+    await Promise.all(ids.map((id) => attachRequired(c, id, 'award')));
     const acknowledged = new Map();  // id -> {title, receipt?}
     let stop = false;
     // Writers keep saving (and half of them submit) until the server is killed under them.

@@ -51,24 +51,27 @@ function runCli(args, input) {
   return r;
 }
 
-/** Start a fresh server. Returns { url, db, tmp, logs(), stop() }. */
-export async function startServer() {
+/**
+ * Start a fresh server. Returns { url, port, db, tmp, files, logs(), alive(), stop(), kill9(),
+ * restart(), client() }.
+ * opts.extraArgs: more arguments for `laurel serve` (e.g. ['--upload-expiry', '2']);
+ * opts.keepTmp: stop() leaves the temp dir (database and files) in place.
+ * kill9() kills the server with SIGKILL; restart() starts it again (after a kill9(), or killing
+ * it first) on the same database and files directory — url and port change, so make new clients.
+ */
+export async function startServer(opts = {}) {
+  const extraArgs = opts.extraArgs || [];
+  const keepTmp = !!opts.keepTmp;
   if (!existsSync(BIN)) {
     throw new Error(`laurel binary not found at ${BIN} (set LAUREL_BIN)`);
   }
   const tmp = mkdtempSync(join(tmpdir(), 'laurel-http-'));
   const db = `sqlite:${join(tmp, 'laurel.db')}`;
-  let child;
   try {
     runCli(['--database', db, 'migrate']);
     runCli(['--database', db, 'load-calls', CALLS_FILE]);
     runCli(['--database', db, 'user', 'add', '--role', 'admin', '--email', ADMIN_EMAIL,
       '--password-stdin'], ADMIN_PASSWORD + '\n');
-
-    child = spawn(BIN, ['--database', db, 'serve', '--listen', '127.0.0.1:0', '--demo'], {
-      cwd: REPO,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
     throw e;
@@ -79,67 +82,97 @@ export async function startServer() {
   let stdout = '';
   let stderr = '';
   const keep = (s) => (s.length > 64 * 1024 ? s.slice(-64 * 1024) : s);
-  child.stdout.setEncoding('utf8');
-  child.stderr.setEncoding('utf8');
-
-  const killOnExit = () => { try { child.kill('SIGKILL'); } catch { /* gone */ } };
+  let child = null;
+  const killOnExit = () => { try { child?.kill('SIGKILL'); } catch { /* gone */ } };
   process.on('exit', killOnExit);
 
-  const url = await new Promise((resolveUrl, reject) => {
-    let done = false;
-    const finish = (err, value) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      if (err) reject(err); else resolveUrl(value);
-    };
-    const timer = setTimeout(() => finish(new Error(
-      `laurel serve did not print "listening on http://127.0.0.1:PORT" within ` +
-      `${STARTUP_TIMEOUT_MS / 1000} s\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`)),
-    STARTUP_TIMEOUT_MS);
-    child.stdout.on('data', (d) => {
-      stdout = keep(stdout + d);
-      const m = LISTEN_RE.exec(stdout);
-      if (m) finish(null, m[1]);
+  async function launch() {
+    stdout = keep(stdout + '\n--- (re)start ---\n');
+    child = spawn(BIN, ['--database', db, 'serve', '--listen', '127.0.0.1:0', '--demo', ...extraArgs], {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    child.stderr.on('data', (d) => { stderr = keep(stderr + d); });
-    child.on('error', (e) => finish(new Error(`laurel serve failed to start: ${e.message}`)));
-    child.on('exit', (code, signal) => finish(new Error(
-      `laurel serve exited early (${code ?? signal})\n--- stdout ---\n${stdout}\n` +
-      `--- stderr ---\n${stderr}`)));
-  }).catch((e) => {
+    const me = child;
+    me.stdout.setEncoding('utf8');
+    me.stderr.setEncoding('utf8');
+    let seen = '';
+    return new Promise((resolveUrl, reject) => {
+      let done = false;
+      const finish = (err, value) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        if (err) reject(err); else resolveUrl(value);
+      };
+      const timer = setTimeout(() => finish(new Error(
+        `laurel serve did not print "listening on http://127.0.0.1:PORT" within ` +
+        `${STARTUP_TIMEOUT_MS / 1000} s\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`)),
+      STARTUP_TIMEOUT_MS);
+      me.stdout.on('data', (d) => {
+        stdout = keep(stdout + d);
+        seen += d;
+        const m = LISTEN_RE.exec(seen);
+        if (m) finish(null, m[1]);
+      });
+      me.stderr.on('data', (d) => { stderr = keep(stderr + d); });
+      me.on('error', (e) => finish(new Error(`laurel serve failed to start: ${e.message}`)));
+      me.on('exit', (code, signal) => finish(new Error(
+        `laurel serve exited early (${code ?? signal})\n--- stdout ---\n${stdout}\n` +
+        `--- stderr ---\n${stderr}`)));
+    });
+  }
+
+  const running = () => child && child.exitCode === null && child.signalCode === null;
+
+  async function kill9() {
+    if (running()) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+    }
+  }
+
+  const server = {
+    url: null,
+    host: '127.0.0.1',
+    port: 0,
+    db,
+    tmp,
+    files: join(tmp, 'files'),
+    logs: () => `--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`,
+    alive: () => !!running(),
+    exitStatus: () => child.exitCode ?? child.signalCode,
+    kill9,
+    async restart() {
+      await kill9();
+      server.url = await launch();
+      server.port = Number(new URL(server.url).port);
+      return server;
+    },
+    async stop() {
+      process.removeListener('exit', killOnExit);
+      if (running()) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        const t = setTimeout(() => { try { child.kill('SIGKILL'); } catch { /* gone */ } }, 5000);
+        await exited;
+        clearTimeout(t);
+      }
+      if (!keepTmp) rmSync(tmp, { recursive: true, force: true });
+    },
+    client: () => new Client(server.url),
+  };
+
+  try {
+    server.url = await launch();
+  } catch (e) {
     killOnExit();
     process.removeListener('exit', killOnExit);
     rmSync(tmp, { recursive: true, force: true });
     throw e;
-  });
-
-  const { port } = new URL(url);
-
-  async function stop() {
-    process.removeListener('exit', killOnExit);
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      const t = setTimeout(() => { try { child.kill('SIGKILL'); } catch { /* gone */ } }, 5000);
-      await exited;
-      clearTimeout(t);
-    }
-    rmSync(tmp, { recursive: true, force: true });
   }
-
-  return {
-    url,
-    host: '127.0.0.1',
-    port: Number(port),
-    db,
-    tmp,
-    logs: () => `--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`,
-    alive: () => child.exitCode === null && child.signalCode === null,
-    exitStatus: () => child.exitCode ?? child.signalCode,
-    stop,
-    client: () => new Client(url),
-  };
+  server.port = Number(new URL(server.url).port);
+  return server;
 }
 
 // ---------------------------------------------------------------------------------------

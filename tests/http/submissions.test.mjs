@@ -7,12 +7,23 @@ import {
   parseRawResponse,
   AWARD, CASE, RECEIPT_RE,
 } from './harness.mjs';
+import { attachRequired } from './tus.mjs';
 
 const AWARD_CATEGORIES = ['basic-research', 'key-technology', 'engineering-rd'];
 const CASE_CATEGORIES = ['network-infrastructure', 'cultural-exchange', 'digital-economy',
   'cybersecurity', 'cyberspace-governance'];
 
 function sortedKeys(o) { return Object.keys(o).sort(); }
+
+/**
+ * A draft with the materials its call requires (docs/uploads.md), so that submitting it
+ * tests the entry's fields only.
+ */
+async function createEntry(client, callSlug, category, fields) {
+  const id = await createDraft(client, callSlug, category, fields);
+  await attachRequired(client, id, callSlug);
+  return id;
+}
 
 describe('calls and submissions', () => {
   let server;
@@ -145,7 +156,7 @@ describe('calls and submissions', () => {
     const fields = await fullAwardFields(alice, 'basic-research');
     delete fields.summary_zh;
     delete fields.summary_en;
-    const id = await createDraft(alice, AWARD, 'basic-research', fields);
+    const id = await createEntry(alice, AWARD, 'basic-research', fields);
     const res = await alice.post(`/submissions/${id}/submit`, {});
     expectError(assert, res, 422, 'invalid');
     assert.deepEqual(sortedKeys(errorFields(res)), ['summary']);
@@ -154,7 +165,7 @@ describe('calls and submissions', () => {
   it('a case started 2014-12-31 with one country gets started_on and countries errors', async () => {
     const fields = { ...(await fullCaseFields(alice, 'network-infrastructure')),
       started_on: '2014-12-31', countries: ['CN'] };
-    const id = await createDraft(alice, CASE, 'network-infrastructure', fields);
+    const id = await createEntry(alice, CASE, 'network-infrastructure', fields);
     const res = await alice.post(`/submissions/${id}/submit`, {});
     expectError(assert, res, 422, 'invalid');
     assert.deepEqual(sortedKeys(errorFields(res)), ['countries', 'started_on']);
@@ -163,7 +174,7 @@ describe('calls and submissions', () => {
   it('a case with countries ["CN","CN"] still gets a countries error (distinct codes), and 2015-01-01 is accepted', async () => {
     const fields = { ...(await fullCaseFields(alice, 'network-infrastructure')),
       started_on: '2015-01-01', countries: ['CN', 'CN'] };
-    const id = await createDraft(alice, CASE, 'network-infrastructure', fields);
+    const id = await createEntry(alice, CASE, 'network-infrastructure', fields);
     const res = await alice.post(`/submissions/${id}/submit`, {});
     expectError(assert, res, 422, 'invalid');
     assert.deepEqual(sortedKeys(errorFields(res)), ['countries']);
@@ -181,7 +192,7 @@ describe('calls and submissions', () => {
     fields.started_on = '2019-02-30';
     delete fields.countries;
     delete fields.form;
-    const id = await createDraft(alice, CASE, 'cultural-exchange', fields);
+    const id = await createEntry(alice, CASE, 'cultural-exchange', fields);
     const res = await alice.post(`/submissions/${id}/submit`, {});
     expectError(assert, res, 422, 'invalid');
     assert.deepEqual(sortedKeys(errorFields(res)), ['countries', 'form', 'started_on']);
@@ -190,7 +201,7 @@ describe('calls and submissions', () => {
   it('a case with no started_on gets a started_on error', async () => {
     const fields = await fullCaseFields(alice, 'cultural-exchange');
     delete fields.started_on;
-    const id = await createDraft(alice, CASE, 'cultural-exchange', fields);
+    const id = await createEntry(alice, CASE, 'cultural-exchange', fields);
     const res = await alice.post(`/submissions/${id}/submit`, {});
     expectError(assert, res, 422, 'invalid');
     assert.deepEqual(sortedKeys(errorFields(res)), ['started_on']);
@@ -200,7 +211,7 @@ describe('calls and submissions', () => {
 
   it('a complete award entry submits: 200, status submitted, receipt LT25-XX-NNNN', async () => {
     const fields = await fullAwardFields(alice, 'basic-research');
-    const id = await createDraft(alice, AWARD, 'basic-research', fields);
+    const id = await createEntry(alice, AWARD, 'basic-research', fields);
     const res = await alice.post(`/submissions/${id}/submit`, {});
     expectStatus(assert, res, 200);
     assert.equal(res.body.status, 'submitted');
@@ -212,7 +223,7 @@ describe('calls and submissions', () => {
   });
 
   it('a complete case entry submits with a PC25 receipt', async () => {
-    const id = await createDraft(alice, CASE, 'digital-economy',
+    const id = await createEntry(alice, CASE, 'digital-economy',
       await fullCaseFields(alice, 'digital-economy'));
     const res = await alice.post(`/submissions/${id}/submit`, {});
     expectStatus(assert, res, 200);
@@ -221,8 +232,8 @@ describe('calls and submissions', () => {
   });
 
   it('two entries in the same category get consecutive receipts (also across applicants)', async () => {
-    const a = await createDraft(alice, AWARD, 'key-technology', await fullAwardFields(alice, 'key-technology'));
-    const b = await createDraft(bob, AWARD, 'key-technology', await fullAwardFields(bob, 'key-technology'));
+    const a = await createEntry(alice, AWARD, 'key-technology', await fullAwardFields(alice, 'key-technology'));
+    const b = await createEntry(bob, AWARD, 'key-technology', await fullAwardFields(bob, 'key-technology'));
     const ra = await alice.post(`/submissions/${a}/submit`, {});
     const rb = await bob.post(`/submissions/${b}/submit`, {});
     expectStatus(assert, ra, 200);
@@ -235,8 +246,8 @@ describe('calls and submissions', () => {
   });
 
   it('different categories have different receipt codes', async () => {
-    const a = await createDraft(alice, AWARD, 'basic-research', await fullAwardFields(alice, 'basic-research'));
-    const b = await createDraft(alice, AWARD, 'engineering-rd', await fullAwardFields(alice, 'engineering-rd'));
+    const a = await createEntry(alice, AWARD, 'basic-research', await fullAwardFields(alice, 'basic-research'));
+    const b = await createEntry(alice, AWARD, 'engineering-rd', await fullAwardFields(alice, 'engineering-rd'));
     const ra = (await alice.post(`/submissions/${a}/submit`, {})).body.receipt;
     const rb = (await alice.post(`/submissions/${b}/submit`, {})).body.receipt;
     assert.match(ra, RECEIPT_RE);
@@ -246,10 +257,10 @@ describe('calls and submissions', () => {
 
   it('the first receipt of a category is 0001 and a failed submit does not use up a number', async () => {
     // cyberspace-governance is used by no other test in this file.
-    const bad = await createDraft(bob, CASE, 'cyberspace-governance',
+    const bad = await createEntry(bob, CASE, 'cyberspace-governance',
       { ...(await fullCaseFields(bob, 'cyberspace-governance')), countries: ['KE'] });
     expectError(assert, await bob.post(`/submissions/${bad}/submit`, {}), 422, 'invalid');
-    const good = await createDraft(bob, CASE, 'cyberspace-governance',
+    const good = await createEntry(bob, CASE, 'cyberspace-governance',
       await fullCaseFields(bob, 'cyberspace-governance'));
     const res = await bob.post(`/submissions/${good}/submit`, {});
     expectStatus(assert, res, 200);
@@ -262,7 +273,7 @@ describe('calls and submissions', () => {
   });
 
   it('editing a submitted entry keeps it submitted with the same receipt', async () => {
-    const id = await createDraft(alice, AWARD, 'basic-research', await fullAwardFields(alice, 'basic-research'));
+    const id = await createEntry(alice, AWARD, 'basic-research', await fullAwardFields(alice, 'basic-research'));
     const sub = await alice.post(`/submissions/${id}/submit`, {});
     expectStatus(assert, sub, 200);
     const res = await alice.patch(`/submissions/${id}`, { fields: { title_en: 'Improved title' } });
@@ -275,7 +286,7 @@ describe('calls and submissions', () => {
   });
 
   it('withdraw returns status withdrawn and resubmitting keeps the same receipt', async () => {
-    const id = await createDraft(alice, AWARD, 'engineering-rd', await fullAwardFields(alice, 'engineering-rd'));
+    const id = await createEntry(alice, AWARD, 'engineering-rd', await fullAwardFields(alice, 'engineering-rd'));
     const sub = await alice.post(`/submissions/${id}/submit`, {});
     expectStatus(assert, sub, 200);
     const wd = await alice.post(`/submissions/${id}/withdraw`, {});
@@ -284,7 +295,7 @@ describe('calls and submissions', () => {
     const got = await alice.get(`/submissions/${id}`);
     assert.equal(got.body.status, 'withdrawn');
     // A new entry in the same category must not reuse the withdrawn receipt.
-    const other = await createDraft(alice, AWARD, 'engineering-rd', await fullAwardFields(alice, 'engineering-rd'));
+    const other = await createEntry(alice, AWARD, 'engineering-rd', await fullAwardFields(alice, 'engineering-rd'));
     const otherSub = await alice.post(`/submissions/${other}/submit`, {});
     expectStatus(assert, otherSub, 200);
     assert.notEqual(otherSub.body.receipt, sub.body.receipt);
@@ -297,7 +308,7 @@ describe('calls and submissions', () => {
   // ---- isolation and not found -----------------------------------------------------------
 
   it("another applicant's entry is 404 on GET, PATCH, submit and withdraw", async () => {
-    const id = await createDraft(alice, AWARD, 'basic-research', await fullAwardFields(alice, 'basic-research'));
+    const id = await createEntry(alice, AWARD, 'basic-research', await fullAwardFields(alice, 'basic-research'));
     expectError(assert, await bob.get(`/submissions/${id}`), 404);
     expectError(assert, await bob.patch(`/submissions/${id}`, { fields: { title_en: 'Hijacked' } }), 404);
     expectError(assert, await bob.post(`/submissions/${id}/submit`, {}), 404);
