@@ -11,7 +11,8 @@ cd "$(dirname "$0")"
 BUILD_PACKAGES=(build-essential cmake ninja-build ccache pkg-config git ca-certificates
   libboost1.81-dev libboost-url1.81-dev libsqlite3-dev nlohmann-json3-dev libkainjow-mustache-dev
   libcli11-dev libtomlplusplus-dev libspdlog-dev libhowardhinnant-date-dev libsodium-dev libicu-dev
-  iso-codes tzdata libgtest-dev libjemalloc-dev)
+  iso-codes tzdata libgtest-dev libjemalloc-dev libmagic-dev libssl-dev
+  ffmpeg libvips-tools)
 TEST_PACKAGES=(chromium fonts-noto-cjk sqlite3 curl wrk nginx-light)
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -30,6 +31,11 @@ install_packages() {
 
 build() {
   install_packages "${BUILD_PACKAGES[@]}"
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then install_packages nodejs npm; fi
+  # Browser libraries (tus-js-client) are compiled into the binary from node_modules.
+  if [ ! -f node_modules/tus-js-client/dist/tus.min.js ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    npm ci --no-audit --no-fund
+  fi
   cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
   cmake --build build --parallel "$(nproc)"
 }
@@ -60,8 +66,6 @@ case "${1:-}" in
     ;;
   test)
     install_packages "${TEST_PACKAGES[@]}"
-    if ! command -v node >/dev/null || ! command -v npm >/dev/null; then install_packages nodejs npm; fi
-    npm ci --no-audit --no-fund
     build
     ctest --test-dir build --output-on-failure --timeout 900
     ;;

@@ -124,6 +124,11 @@ void WebApp::begin(Ctx& ctx) {
 
 void WebApp::finish(Ctx& ctx, http::Response& res) {
   for (auto& c : ctx.set_cookies) res.set("Set-Cookie", c);
+  if (ctx.req.path.rfind("/uploads", 0) == 0) {  // every tus answer names the protocol version
+    bool has = false;
+    for (auto& [k, v] : res.headers) has = has || k == "Tus-Resumable";
+    if (!has) res.set("Tus-Resumable", "1.0.0");
+  }
   if (!is_api(ctx.req.path)) res.set("Content-Language", std::string(lang_tag(ctx.lang)));
   res.set("Vary", "Cookie, Accept-Language");
   security_headers(res);

@@ -209,6 +209,7 @@ class DeadlineServiceTest : public ServiceTest {
     if (!s) return {};
     auto saved = service::save_submission(*env_, actor_, s->id, valid_award_fields());
     EXPECT_TRUE(saved.ok()) << describe(saved.error());
+    attach_required(s->id);
     return s->id;
   }
 

@@ -89,6 +89,7 @@ class ReceiptServiceTest : public ServiceTest {
   std::string draft(const std::string& call, const std::string& category, const json& fields) {
     auto s = service::create_submission(*env_, actor_, call, category, fields);
     if (!s) throw std::runtime_error("create_submission: " + describe(s.error()));
+    attach_required(s->id);
     return s->id;
   }
 

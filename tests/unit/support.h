@@ -19,6 +19,10 @@
 #include "service/accounts.h"
 #include "service/calls.h"
 #include "service/env.h"
+#include "service/materials.h"
+#include "service/submissions.h"
+#include "core/material.h"
+#include "infra/file_store.h"
 #include "store/db.h"
 
 namespace laurel {
@@ -58,6 +62,8 @@ class ServiceTest : public ::testing::Test {
     db_ = store::open_database("sqlite:" + dir_ + "/t.db");
     store::migrate(*db_);
     env_ = std::make_unique<service::Env>(service::Env{*db_, countries(), {"password123"}});
+    files_ = std::make_unique<infra::FileStore>(dir_ + "/files");
+    env_->files = files_.get();
     env_->clock = [this] { return now_; };
     now_ = *parse_local_datetime("2025-05-01 09:00", "Asia/Shanghai");
     auto loaded = service::load_calls(*env_, read_text("calls/wic-2025.toml"), "", "calls/wic-2025.toml");
@@ -68,6 +74,37 @@ class ServiceTest : public ::testing::Test {
     ASSERT_TRUE(account.ok()) << describe(account.error());
     actor_ = service::Actor{account->id, account->email, "applicant", "university"};
   }
+  // Uploads `bytes` as a material of the entry through the service (create, write, commit); the
+  // material's id. Throws on any refusal.
+  std::string attach(const std::string& submission_id, const std::string& kind, const std::string& bytes,
+                     const std::string& filename) {
+    auto u = service::create_upload(*env_, actor_, {submission_id, kind, filename, (long long)bytes.size()});
+    if (!u) throw std::runtime_error("create_upload: " + describe(u.error()));
+    auto w = service::UploadWriter::open(*env_, actor_, u->id, 0, true);
+    if (!w) throw std::runtime_error("open: " + describe(w.error()));
+    if (auto st = (*w)->write(bytes); !st) throw std::runtime_error("write: " + describe(st.error()));
+    auto done = (*w)->commit();
+    if (!done) throw std::runtime_error("commit: " + describe(done.error()));
+    return done->material_id;
+  }
+  // One file of each kind the entry's call requires for its category.
+  void attach_required(const std::string& submission_id) {
+    auto s = service::get_submission(*env_, actor_, submission_id);
+    if (!s) throw std::runtime_error("get_submission: " + describe(s.error()));
+    auto call = service::find_call(*env_, s->call);
+    if (!call) throw std::runtime_error("find_call: " + describe(call.error()));
+    for (const auto* rule : material_rules(*call, s->category))
+      for (int i = 0; i < rule->min; ++i) attach(submission_id, rule->kind, sample_file(rule->kind), "sample");
+  }
+  // Bytes libmagic takes for the kind (a minimal PDF, PNG, MP4 or MP3 header).
+  static std::string sample_file(const std::string& kind) {
+    if (kind == "image")
+      return std::string("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0\x90\x77\x53\xde", 33);
+    if (kind == "video") return std::string("\0\0\0\x18" "ftypmp42\0\0\0\0mp42isom\0\0\0\x08free", 32);
+    if (kind == "audio") return std::string("ID3\x03\0\0\0\0\0\0", 10) + std::string(64, '\0');
+    return "%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+  }
+
   void TearDown() override {
     env_.reset();
     db_.reset();
@@ -77,6 +114,7 @@ class ServiceTest : public ::testing::Test {
 
   std::string dir_;
   std::unique_ptr<store::Db> db_;
+  std::unique_ptr<infra::FileStore> files_;
   std::unique_ptr<service::Env> env_;
   Instant now_{};
   service::Actor actor_;
