@@ -218,6 +218,7 @@ Response edit_page(Ctx& ctx, const service::Submission& s, const Call& call,
   v["forms"] = forms;
   v["autosave"] = s.status != SubmissionStatus::submitted;
   v["is_submitted"] = s.status == SubmissionStatus::submitted;
+  v["materials"] = materials_view(ctx, call, s, problems);
   if (!error.empty()) v["error"] = error;
   return page(ctx, "entry_edit", v, status, ctx.tr("entry.edit"));
 }
@@ -369,6 +370,7 @@ void add_page_routes(Router& r) {
     v["can_edit"] = v["is_owner"].get<bool>() && v["editable"].get<bool>();
     v["is_submitted"] = s->status == SubmissionStatus::submitted;
     v["deadline_text"] = deadline_text(ctx, *c);
+    v["materials"] = materials_view(ctx, *c, *s, {});
     return page(ctx, "entry_view", v, 200, v["title"].get<std::string>());
   });
 

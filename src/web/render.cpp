@@ -51,6 +51,14 @@ Renderer::Renderer(const I18n& i18n) : impl_(std::make_unique<Impl>()) {
   }
   impl_->root_zh.set("t", to_data(i18n.tree(Lang::zh)));
   impl_->root_en.set("t", to_data(i18n.tree(Lang::en)));
+  // Templates named _something are partials: {{> _something}}.
+  for (const auto& [path, text] : resources::all()) {
+    if (path.rfind("templates/_", 0) != 0) continue;
+    std::string name = path.substr(10, path.size() - 10 - 5);
+    std::string body(text);
+    for (auto* root : {&impl_->root_zh, &impl_->root_en})
+      root->set(name, mu::data{mu::partial{[body] { return body; }}});
+  }
 }
 
 Renderer::~Renderer() = default;

@@ -1,5 +1,10 @@
 #include "web/views.h"
 
+#include <set>
+
+#include "core/material.h"
+#include "service/materials.h"
+
 #include <cstdio>
 
 #include "core/entry.h"
@@ -146,6 +151,74 @@ json submission_view(Ctx& ctx, const service::Submission& s, const Call* call) {
     v["zone_label"] = zone_label(ctx, *call);
   }
   return v;
+}
+
+json materials_view(Ctx& ctx, const Call& call, const service::Submission& s,
+                    const std::map<std::string, Message>& problems) {
+  std::vector<service::Material> all;
+  if (auto m = service::entry_materials(ctx.env, ctx.actor, s.id)) all = std::move(*m);
+  auto item = [&](const service::Material& m, bool first, bool last) {
+    json j{{"id", m.id},
+           {"kind", m.kind},
+           {"filename", m.filename},
+           {"size_text", format_size(m.size)},
+           {"status", m.status},
+           {"status_label", ctx.tr("material.status." + m.status)},
+           {"error", m.error ? ctx.tr(*m.error) : ""},
+           {"ready", m.status == "ready"},
+           {"processing", m.status == "processing"},
+           {"rejected", m.status == "rejected"},
+           {"is_image", m.kind == "image"},
+           {"is_video", m.kind == "video"},
+           {"is_audio", m.kind == "audio"},
+           {"is_document", m.kind == "document"},
+           {"thumbnail", m.thumbnail.empty() ? "" : "/api/v1/materials/" + m.id + "/thumbnail"},
+           {"content", m.status == "rejected" ? "" : "/api/v1/materials/" + m.id + "/content"},
+           {"caption_zh", m.caption.zh},
+           {"caption_en", m.caption.en},
+           {"caption", m.caption.in(ctx.lang)},
+           {"first", first},
+           {"last", last}};
+    std::string facts;
+    if (m.width && m.height) facts = std::to_string(*m.width) + "×" + std::to_string(*m.height);
+    if (m.duration) {
+      int secs = int(*m.duration + 0.5);
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%d:%02d", secs / 60, secs % 60);
+      facts += std::string(facts.empty() ? "" : " · ") + buf;
+    }
+    j["facts"] = facts;
+    return j;
+  };
+  json kinds = json::array();
+  std::set<std::string> shown;
+  for (const auto* rule : material_rules(call, s.category)) {
+    shown.insert(rule->kind);
+    std::vector<const service::Material*> mine;
+    for (const auto& m : all)
+      if (m.kind == rule->kind) mine.push_back(&m);
+    json items = json::array();
+    for (size_t i = 0; i < mine.size(); ++i) items.push_back(item(*mine[i], i == 0, i + 1 == mine.size()));
+    auto pe = problems.find("materials." + rule->kind);
+    int min = rule->required ? std::max(1, rule->min) : rule->min;
+    kinds.push_back({{"kind", rule->kind},
+                     {"label", rule->label.in(ctx.lang)},
+                     {"hint", rule->hint.in(ctx.lang)},
+                     {"required", rule->required},
+                     {"max_size", rule->max_size},
+                     {"limits", ctx.tr("material.limits", {{"min", std::to_string(min)},
+                                                           {"max", std::to_string(rule->max)},
+                                                           {"size", format_size(rule->max_size)},
+                                                           {"formats", accepted_formats(rule->kind)}})},
+                     {"accept", accept_attribute(rule->kind)},
+                     {"error", pe == problems.end() ? "" : ctx.tr(pe->second)},
+                     {"items", items},
+                     {"has_items", !items.empty()}});
+  }
+  json other = json::array();
+  for (const auto& m : all)
+    if (!shown.count(m.kind)) other.push_back(item(m, true, true));
+  return json{{"kinds", kinds}, {"other", other}, {"has_other", !other.empty()}, {"has_kinds", !kinds.empty()}};
 }
 
 }  // namespace laurel::web
