@@ -82,7 +82,8 @@ Material decode_material(const store::Row& r) {
     auto j = json::parse(r.str(9), nullptr, false);
     if (j.is_object()) {
       Message msg{j.value("key", "material.rejected"), {}};
-      for (const auto& [k, v] : j.value("params", json::object()).items())
+      const json params = j.value("params", json::object());  // kept alive while iterated
+      for (const auto& [k, v] : params.items())
         if (v.is_string()) msg.params[k] = v.get<std::string>();
       m.error = msg;
     }
