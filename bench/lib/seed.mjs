@@ -71,6 +71,22 @@ for (let e = 0; e < entries; e++) {
     if (v === '' || (Array.isArray(v) && !v.length)) continue;
     w(`INSERT INTO submission_fields (submission_id,key,value) VALUES (${q(id)},${q(k)},${q(JSON.stringify(v))});`);
   }
+  // Materials metadata (the bytes are not needed to serve pages or to submit): what the call
+  // requires plus a few optional files — award: 1–4 documents, sometimes images; case: 1–6
+  // images, 1–2 videos, sometimes a document.
+  const kinds = call.slug === 'leading-tech-2025'
+    ? [['document', between(1, 4), 'application/pdf', 'pdf'], ['image', rand() < 0.4 ? between(1, 3) : 0, 'image/jpeg', 'jpg']]
+    : [['image', between(1, 6), 'image/jpeg', 'jpg'], ['video', between(1, 2), 'video/mp4', 'mp4'], ['document', rand() < 0.3 ? 1 : 0, 'application/pdf', 'pdf']];
+  let pos = 0;
+  for (const [kind, n, type, ext] of kinds) {
+    for (let i = 0; i < n; i++) {
+      pos++;
+      const mid = id + 'm' + pos;
+      const size = kind === 'video' ? between(50e6, 900e6) : kind === 'image' ? between(300e3, 8e6) : between(200e3, 20e6);
+      const dims = kind === 'document' ? 'NULL,NULL' : kind === 'image' ? '4000,3000' : '1920,1080';
+      w(`INSERT INTO materials (id,submission_id,owner_id,kind,filename,size,sha256,content_type,status,caption_zh,caption_en,position,width,height,duration,created_at) VALUES (${q(mid)},${q(id)},${q('benchuser' + String(owner).padStart(6, '0'))},${q(kind)},${q(`${kind}-${pos}.${ext}`)},${size},${q(sha256(mid))},${q(type)},'ready',${q(zhText(between(8, 30)))},${q(enText(between(20, 60)))},${pos},${dims},${kind === 'video' ? q(String(between(30, 600))) : 'NULL'},${now});`);
+    }
+  }
 }
 for (const [k, n] of Object.entries(counters)) {
   const [prefix, code] = k.split('|');
