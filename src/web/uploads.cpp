@@ -139,6 +139,7 @@ class PatchSink final : public http::BodySink {
         tus_headers(r);
       }
     }
+    writer_.reset();  // closes the part file and releases its lock before the answer goes out
     for (auto& c : ctx_.set_cookies) r.set("Set-Cookie", c);
     r.set("X-Content-Type-Options", "nosniff");
     r.set("Cache-Control", "no-store");

@@ -1,9 +1,12 @@
 // Materials and resumable uploads (tus 1.0.0) as docs/uploads.md describes them.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   startServer, newApplicant, adminClient, Client, expectStatus, expectError, errorFields,
-  createDraft, fullAwardFields, fullCaseFields, AWARD, CASE, APPLICANT_PASSWORD,
+  createDraft, fullAwardFields, fullCaseFields, callToml, shanghaiLocal, AWARD, CASE,
+  APPLICANT_PASSWORD,
 } from './harness.mjs';
 import {
   TUS, OCTETS, encodeMetadata, tusRequest, createUpload, mustCreate, headUpload, patchUpload,
@@ -16,6 +19,24 @@ import {
 } from './fixtures.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Every file under the server's files directory: { path, name, sha256 }. */
+function storedFiles(dir) {
+  const out = [];
+  const walk = (d) => {
+    let entries = [];
+    try { entries = readdirSync(d, { withFileTypes: true }); } catch { return; }
+    for (const e of entries) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) {
+        try { out.push({ path: p, name: e.name, sha256: sha256hex(readFileSync(p)) }); } catch { /* gone */ }
+      }
+    }
+  };
+  walk(dir);
+  return out;
+}
 const MATERIAL_FIELDS = ['id', 'kind', 'filename', 'size', 'sha256', 'content_type', 'status',
   'error', 'caption', 'position', 'width', 'height', 'duration', 'thumbnail', 'content',
   'created_at'];
@@ -369,9 +390,14 @@ describe('uploads (tus) and materials', () => {
 
   it('DELETE /uploads/{id} terminates the upload: 204, then HEAD is 404', async () => {
     const path = await mustCreate(alice, { submission: aliceAward, kind: 'document', filename: 'gone.pdf' }, 100);
-    expectTusStatus(await patchUpload(alice, path, 0, Buffer.alloc(30, 0x25)), 204);
+    const partial = Buffer.alloc(30, 0x25);
+    expectTusStatus(await patchUpload(alice, path, 0, partial), 204);
     const del = await deleteUpload(alice, path);
     expectTusStatus(del, 204);
+    const uploadId = path.split('/').pop();
+    const left = storedFiles(server.files)
+      .filter((f) => f.name.includes(uploadId) || f.sha256 === sha256hex(partial));
+    assert.deepEqual(left.map((f) => f.path), [], 'the partial file is removed');
     expectTusStatus(await headUpload(alice, path), 404);
     const patch = await patchUpload(alice, path, 30, Buffer.alloc(10));
     expectTusStatus(patch, 404);
@@ -386,8 +412,12 @@ describe('uploads (tus) and materials', () => {
     assert.equal(m && m.status, 'rejected', JSON.stringify(m));
     assert.equal(typeof m.error, 'string');
     assert.ok(m.error.length > 0, 'a rejected material says why');
+    assert.doesNotMatch(m.error, /\{[a-z_]+\}/, `the message has its placeholders filled in: ${m.error}`);
+    assert.equal(m.content_type === 'video/mp4', false, `the sniffed type is reported: ${m.content_type}`);
     expectStatus(assert, await alice.request('GET', contentPath(m)), 404);
     expectStatus(assert, await alice.request('GET', `/api/v1/materials/${m.id}/thumbnail`), 404);
+    const kept = storedFiles(server.files).filter((f) => f.sha256 === sha256hex(bytes));
+    assert.deepEqual(kept.map((f) => f.path), [], 'the rejected bytes are deleted from the files directory');
   });
 
   it('PNG bytes uploaded as a video are rejected', async () => {
@@ -438,6 +468,12 @@ describe('uploads (tus) and materials', () => {
       expectTus(res);
       assert.match(res.body.error.message, named, `${kind}: the message names the limit`);
     }
+    // The message is in the caller's language.
+    const en = await createUpload(alice, { submission: entry, kind: 'image', filename: 'big.png' }, 20 * MiB + 1,
+      { headers: { 'Accept-Language': 'en' } });
+    expectError(assert, en, 413, 'too_large');
+    assert.match(en.body.error.message, /20\s*MiB/, en.text);
+    assert.doesNotMatch(en.body.error.message, /[\u4e00-\u9fff]/, `an English message: ${en.text}`);
     const exact = await createUpload(alice, { submission: entry, kind: 'image', filename: 'exact.png' }, 20 * MiB);
     expectTusStatus(exact, 201);
     expectTusStatus(await deleteUpload(alice, exact.headers.get('location').replace(/^https?:\/\/[^/]+/, '')), 204);
@@ -473,13 +509,14 @@ describe('uploads (tus) and materials', () => {
     await uploadFile(alice, entry, 'image', 'p.png', pngBytes(16, 16));
   });
 
-  it('a withdrawn entry takes no uploads: 409 withdrawn', async () => {
+  it('a withdrawn entry takes uploads, as it takes edits, and can then be submitted again with them', async () => {
     const entry = await createDraft(alice, AWARD, 'key-technology', await fullAwardFields(alice, 'key-technology'));
     await attachRequired(alice, entry, 'award');
     expectStatus(assert, await alice.post(`/submissions/${entry}/submit`, {}), 200);
     expectStatus(assert, await alice.post(`/submissions/${entry}/withdraw`, {}), 200);
     const res = await createUpload(alice, { submission: entry, kind: 'document', filename: 'late.pdf' }, 100);
-    expectError(assert, res, 409, 'withdrawn');
+    expectStatus(assert, res, 201);
+    expectStatus(assert, await alice.post(`/submissions/${entry}/submit`, {}), 200);
   });
 
   // ---- file names --------------------------------------------------------------------------
@@ -694,12 +731,33 @@ describe('uploads (tus) and materials', () => {
   });
 });
 
-describe('uploads: expiry and the account quota', () => {
+describe('uploads: expiry, the account quota and the deadline', () => {
   let server;
   let dave;
+  // A call with a document rule whose deadline passes while the other tests here run.
+  let deadlineMs;
+  let lateEntry;
+  let lateMaterial;
   before(async () => {
     server = await startServer({ extraArgs: ['--upload-expiry', '2', '--account-quota', String(25 * MiB)] });
     dave = await newApplicant(server);
+    const admin = await adminClient(server);
+    deadlineMs = Math.floor((Date.now() + 5000) / 1000) * 1000;
+    const toml = `${callToml({ slug: 'upload-deadline', prefix: 'UD25', deadline: shanghaiLocal(new Date(deadlineMs)) })}
+[[call.material]]
+kind = "document"
+label = { zh = "证明材料", en = "Documents" }
+hint = { zh = "至少 1 份。", en = "At least one." }
+required = true
+min = 1
+max = 3
+max_size = "1 MiB"
+`;
+    const load = await admin.api('POST', '/admin/calls', { body: toml, headers: { 'Content-Type': 'application/toml' } });
+    expectStatus(assert, load, 200);
+    lateEntry = await createDraft(dave, 'upload-deadline', 'only', await fullAwardFields(dave, 'only', 'upload-deadline'));
+    lateMaterial = (await uploadFile(dave, lateEntry, 'document', 'before.pdf', pdfBytes())).materialId;
+    assert.ok(Date.now() < deadlineMs - 1000, 'set up before the deadline');
   });
   after(async () => { if (server) await server.stop(); });
 
@@ -731,6 +789,19 @@ describe('uploads: expiry and the account quota', () => {
     assert.ok([404, 410].includes(p.status), `PATCH after expiry: ${show(p)}`);
     expectTus(p);
   });
+
+  it('after the deadline an entry takes no uploads (409 deadline_passed) and its materials cannot change, but can be read', async () => {
+    await sleep(Math.max(0, deadlineMs - Date.now()) + 1200);
+    const res = await createUpload(dave, { submission: lateEntry, kind: 'document', filename: 'late.pdf' }, 100);
+    expectError(assert, res, 409, 'deadline_passed');
+    expectTus(res);
+    expectError(assert, await dave.patch(`/materials/${lateMaterial}`, { caption: { zh: '迟', en: 'Late' } }), 409, 'deadline_passed');
+    expectError(assert, await dave.api('PUT', `/submissions/${lateEntry}/materials/order`, { json: { order: [lateMaterial] } }), 409, 'deadline_passed');
+    expectError(assert, await dave.del(`/materials/${lateMaterial}`), 409, 'deadline_passed');
+    const m = await getMaterial(dave, lateEntry, lateMaterial);
+    assert.ok(m, 'still listed');
+    expectStatus(assert, await dave.request('GET', contentPath(m)), 200);
+  });
 });
 
 describe('uploads: kill -9 in the middle of a large upload', () => {
@@ -738,7 +809,7 @@ describe('uploads: kill -9 in the middle of a large upload', () => {
   before(async () => { server = await startServer(); });
   after(async () => { if (server) await server.stop(); });
 
-  it('after kill -9 at >= 30 MiB of a 96 MiB video and a restart, HEAD gives an offset to resume from and the finished file has the original sha256', async () => {
+  it('after kill -9 at >= 30 MiB of a 96 MiB video and a restart, HEAD gives an offset to resume from and the finished file has the original sha256', async (t) => {
     const erin = await newApplicant(server);
     const entry = await createDraft(erin, CASE, 'network-infrastructure', {});
     const bytes = await largeMp4(96 * MiB);
@@ -755,6 +826,7 @@ describe('uploads: kill -9 in the middle of a large upload', () => {
     const h = await headUpload(again, path);
     expectTusStatus(h, 200);
     const offset = Number(h.headers.get('upload-offset'));
+    t.diagnostic(`sent ${first.sent} bytes before kill -9; offset after restart ${offset}`);
     assert.equal(h.headers.get('upload-length'), String(bytes.length));
     assert.ok(offset <= first.sent, `offset ${offset} <= sent ${first.sent}`);
     assert.ok(offset >= first.sent - 16 * MiB,
