@@ -30,6 +30,7 @@ struct Config {
   std::string listen = "127.0.0.1:8080";
   size_t max_body_bytes = 1 << 20;
   int threads = 48;  // handlers block on the database (writes wait for their group commit)
+  int pool_size = 16;  // PostgreSQL connections per process
   bool demo = false;
   std::string files;                 // the file store; default: files/ beside the SQLite database
   long long upload_expiry = 86400;   // seconds an unfinished upload is kept
@@ -56,6 +57,7 @@ void read_config(const std::string& path, Config& c) {
   if (auto v = t["listen"].value<std::string>()) c.listen = *v;
   if (auto v = t["max_body_bytes"].value<int64_t>()) c.max_body_bytes = size_t(*v);
   if (auto v = t["threads"].value<int64_t>()) c.threads = int(*v);
+  if (auto v = t["pool_size"].value<int64_t>()) c.pool_size = int(*v);
   if (auto v = t["demo"].value<bool>()) c.demo = *v;
   if (auto v = t["files"].value<std::string>()) c.files = *v;
   if (auto v = t["upload_expiry"].value<int64_t>()) c.upload_expiry = *v;
@@ -76,7 +78,9 @@ int main(int argc, char** argv) {
   CLI::App app{"Laurel — award calls and case collections, end to end"};
   app.require_subcommand(1);
   std::string database, config_file;
-  app.add_option("--database", database, "Database URL (default sqlite:data/laurel.db)");
+  app.add_option("--database", database, "Database URL: sqlite:PATH (default sqlite:data/laurel.db) or postgresql://…");
+  int pool_size = 0;
+  app.add_option("--pool-size", pool_size, "PostgreSQL connections per process (default 16)")->check(CLI::PositiveNumber);
   app.add_option("--config", config_file, "Configuration file (TOML)")->check(CLI::ExistingFile);
 
   auto* serve = app.add_subcommand("serve", "Run the HTTP server");
@@ -139,7 +143,8 @@ int main(int argc, char** argv) {
     if (upload_expiry > 0) cfg.upload_expiry = upload_expiry;
     if (account_quota > 0) cfg.account_quota = account_quota;
 
-    auto db = store::open_database(cfg.database);
+    if (pool_size > 0) cfg.pool_size = pool_size;
+    auto db = store::open_database(cfg.database, cfg.pool_size);
     store::migrate(*db);  // forward only; a no-op when up to date
     auto countries = Countries::load();
     service::Env env{*db, countries, resources::common_passwords()};

@@ -20,6 +20,7 @@
 #include "service/submissions.h"
 #include "service/write.h"
 #include "store/audit.h"
+#include "store/dialect.h"
 
 namespace laurel::service {
 
@@ -169,6 +170,10 @@ Result<Upload> create_upload(Env& env, const Actor& actor, const NewUpload& rq) 
   // Counts and quotas are checked inside the write, so that concurrent uploads cannot pass them together.
   auto r = in_write(env, [&](store::Conn& c) -> Result<Upload> {
     long long t = secs(now);
+    // PostgreSQL: concurrent creations for the same account queue here (SQLite's writer is one).
+    auto lock = store::sql::for_update(c.backend());
+    c.query("SELECT id FROM users WHERE id = ?" + std::string(lock), {actor.id});
+    c.query("SELECT id FROM submissions WHERE id = ?" + std::string(lock), {s.id});
     auto count = c.query_one(
         "SELECT (SELECT COUNT(*) FROM materials WHERE submission_id = ? AND kind = ? AND removed_at IS NULL AND status <> 'rejected') + "
         "(SELECT COUNT(*) FROM uploads WHERE submission_id = ? AND kind = ? AND material_id IS NULL AND expires_at > ?)",

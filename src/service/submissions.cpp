@@ -6,6 +6,7 @@
 #include "service/calls.h"
 #include "service/write.h"
 #include "store/audit.h"
+#include "store/dialect.h"
 
 namespace laurel::service {
 
@@ -13,16 +14,20 @@ using nlohmann::json;
 
 namespace {
 
-constexpr const char* kCols =
-    "s.id, s.call_slug, s.category, s.owner_id, s.status, s.receipt, "
-    "(SELECT json_group_object(key, json(value)) FROM submission_fields WHERE submission_id = s.id), "
-    "s.version, s.created_at, "
-    "s.updated_at, s.submitted_at, u.email, u.org_name_zh, u.org_name_en, u.country";
-// Lists need only the titles of each entry, not its long texts.
-constexpr const char* kListCols =
-    "s.id, s.call_slug, s.category, s.owner_id, s.status, s.receipt, "
-    "json_object('title_zh', s.title_zh, 'title_en', s.title_en), "
-    "s.version, s.created_at, s.updated_at, s.submitted_at, u.email, u.org_name_zh, u.org_name_en, u.country";
+// The entry's columns, with its fields as one JSON object of parts (whole) or only its titles.
+const std::string& entry_cols(std::string_view backend, bool whole) {
+  auto make = [](std::string_view b, bool all) {
+    std::string fields = all ? "(SELECT " + store::sql::object_agg(b, "key", "value") +
+                                   " FROM submission_fields WHERE submission_id = s.id)"
+                             : store::sql::object_fn(b) + "('title_zh', s.title_zh, 'title_en', s.title_en)";
+    return "s.id, s.call_slug, s.category, s.owner_id, s.status, s.receipt, " + fields +
+           ", s.version, s.created_at, s.updated_at, s.submitted_at, u.email, u.org_name_zh, u.org_name_en, u.country";
+  };
+  static const std::string sqlite_whole = make("sqlite", true), sqlite_list = make("sqlite", false),
+                           pg_whole = make("postgresql", true), pg_list = make("postgresql", false);
+  bool pg = store::sql::postgres(backend);
+  return pg ? (whole ? pg_whole : pg_list) : (whole ? sqlite_whole : sqlite_list);
+}
 constexpr const char* kFrom = " FROM submissions s JOIN users u ON u.id = s.owner_id ";
 
 
@@ -53,7 +58,7 @@ long long secs(Instant t) { return t.time_since_epoch().count(); }
 // With whole = false only the titles of the fields are read.
 Result<Submission> load(store::Conn& c, const Actor& actor, const std::string& id, bool whole = true) {
   if (!actor.signed_in()) return Error::make("unauthenticated", "error.unauthenticated");
-  auto row = c.query_one(std::string("SELECT ") + (whole ? kCols : kListCols) + kFrom + "WHERE s.id = ?", {id});
+  auto row = c.query_one("SELECT " + entry_cols(c.backend(), whole) + kFrom + "WHERE s.id = ?", {id});
   if (!row) return Error::make("not_found", "error.submission_not_found");
   Submission s = decode(*row);
   if (s.owner_id != actor.id && !actor.admin()) return Error::make("not_found", "error.submission_not_found");
@@ -62,7 +67,8 @@ Result<Submission> load(store::Conn& c, const Actor& actor, const std::string& i
 
 // The stored parts a patch touches, as one JSON object of parts.
 json read_parts(store::Conn& c, const std::string& id, const json& patch) {
-  std::string sql = "SELECT json_group_object(key, json(value)) FROM submission_fields WHERE submission_id = ? AND (0";
+  std::string sql = "SELECT " + store::sql::object_agg(c.backend(), "key", "value") +
+                    " FROM submission_fields WHERE submission_id = ? AND (FALSE";
   store::Params p{id};
   if (patch.is_object())
     for (const auto& [key, v] : patch.items()) {
@@ -110,15 +116,20 @@ Status accepting(const Call& call, Instant now) {
 // Keeps the entry as it now stands (after its UPDATE in the same transaction) as a version:
 // copied row to row, never serialised again.
 void write_version(store::Conn& c, const std::string& id, const std::string& author, long long now) {
-  c.exec("INSERT INTO submission_versions (submission_id, version, status, fields, materials, author_id, created_at) "
-         "SELECT s.id, s.version, s.status, "
-         "(SELECT json_group_object(key, json(value)) FROM submission_fields WHERE submission_id = s.id), "
-         "(SELECT json_group_array(json_object('id', m.id, 'kind', m.kind, 'filename', m.filename, 'size', m.size, "
-         "  'sha256', m.sha256, 'content_type', m.content_type, 'caption_zh', m.caption_zh, 'caption_en', m.caption_en)) "
-         "  FROM (SELECT * FROM materials WHERE submission_id = s.id AND removed_at IS NULL AND status <> 'rejected' "
-         "        ORDER BY position) m), ?, ? "
-         "FROM submissions s WHERE s.id = ?",
-         {author, now, id});
+  auto b = c.backend();
+  static const auto make = [](std::string_view b) {
+    return "INSERT INTO submission_versions (submission_id, version, status, fields, materials, author_id, created_at) "
+           "SELECT s.id, s.version, s.status, "
+           "(SELECT " + store::sql::object_agg(b, "key", "value") + " FROM submission_fields WHERE submission_id = s.id), "
+           "(SELECT " + store::sql::array_agg(b, store::sql::object_fn(b) +
+               "('id', m.id, 'kind', m.kind, 'filename', m.filename, 'size', m.size, 'sha256', m.sha256, "
+               "'content_type', m.content_type, 'caption_zh', m.caption_zh, 'caption_en', m.caption_en)", "m.position") +
+           "  FROM (SELECT * FROM materials WHERE submission_id = s.id AND removed_at IS NULL AND status <> 'rejected' "
+           "        ORDER BY position) m), ?, ? "
+           "FROM submissions s WHERE s.id = ?";
+  };
+  static const std::string sqlite_sql = make("sqlite"), pg_sql = make("postgresql");
+  c.exec(store::sql::postgres(b) ? pg_sql : sqlite_sql, {author, now, id});
 }
 
 // Moves an entry to `next.status` if it is still at `from_version`; "conflict" otherwise.
@@ -259,7 +270,7 @@ Result<std::vector<Submission>> my_submissions(Env& env, const Actor& actor, boo
   if (!actor.signed_in()) return Error::make("unauthenticated", "error.unauthenticated");
   auto c = env.db.acquire();
   std::vector<Submission> out;
-  for (const auto& r : c->query(std::string("SELECT ") + (titles_only ? kListCols + std::string(kFrom) : kCols + std::string(kFrom)) +
+  for (const auto& r : c->query("SELECT " + entry_cols(env.db.backend(), !titles_only) + kFrom +
                                     "WHERE s.owner_id = ? ORDER BY s.updated_at DESC, s.id",
                                 {actor.id}))
     out.push_back(decode(r));
@@ -403,7 +414,7 @@ Result<std::vector<Submission>> call_submissions(Env& env, const Actor& actor, c
   if (!actor.admin()) return Error::make("forbidden", "error.forbidden");
   auto call = find_call(env, call_slug);
   if (!call) return call.error();
-  std::string sql = std::string("SELECT ") + kCols + kFrom + "WHERE s.call_slug = ?";
+  std::string sql = "SELECT " + entry_cols(env.db.backend(), true) + kFrom + "WHERE s.call_slug = ?";
   store::Params p{call_slug};
   if (!filter.category.empty()) sql += " AND s.category = ?", p.push_back(filter.category);
   if (!filter.status.empty()) sql += " AND s.status = ?", p.push_back(filter.status);

@@ -35,6 +35,19 @@ ConnHandle::~ConnHandle() {
 
 std::vector<std::string> migrate(Db& db) {
   auto c = db.acquire();
+  // Several processes may start at once against one PostgreSQL: one migrates, the others wait.
+  bool pg = db.backend() == "postgresql";
+  if (pg) c->script("SELECT pg_advisory_lock(7254270)");
+  struct Unlock {
+    Conn& c;
+    bool pg;
+    ~Unlock() {
+      if (pg) try {
+          c.script("SELECT pg_advisory_unlock(7254270)");
+        } catch (...) {
+        }
+    }
+  } unlock{*c, pg};
   c->script(
       "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
       "applied_at BIGINT NOT NULL)");

@@ -39,6 +39,7 @@ class Conn {
   virtual std::optional<Row> query_one(std::string_view sql, const Params& params = {});
   virtual long long changes() = 0;  // rows changed by the last exec
   virtual void script(std::string_view sql) = 0;  // several statements, no parameters
+  virtual std::string_view backend() const = 0;  // "sqlite" or "postgresql"
   virtual void begin(bool write) = 0;
   virtual void commit() = 0;
   virtual void rollback() = 0;
@@ -76,8 +77,10 @@ class Db {
   virtual void release(std::unique_ptr<Conn> c) = 0;
 };
 
-// "sqlite:path/to/file.db" (the default back end).
-std::unique_ptr<Db> open_database(const std::string& url);
+// "sqlite:path/to/file.db" (the default back end) or "postgresql://…" (a libpq connection URI;
+// `pool_size` connections at most).
+std::unique_ptr<Db> open_database(const std::string& url, int pool_size = 16);
+std::unique_ptr<Db> open_postgres(const std::string& url, int pool_size);
 
 // A transaction: commits on commit(), rolls back when left without it.
 class Tx {

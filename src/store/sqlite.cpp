@@ -64,6 +64,7 @@ class SqliteConn final : public Conn {
   }
 
   long long changes() override { return sqlite3_changes64(db_); }
+  std::string_view backend() const override { return "sqlite"; }
 
   void script(std::string_view sql) override {
     char* err = nullptr;
@@ -256,11 +257,10 @@ class SqliteDb final : public Db {
 
 }  // namespace
 
-std::unique_ptr<Db> open_database(const std::string& url) {
+std::unique_ptr<Db> open_database(const std::string& url, int pool_size) {
   if (url.rfind("sqlite:", 0) == 0) return std::make_unique<SqliteDb>(url.substr(7));
-  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0)
-    throw DbError(DbError::Kind::other, "PostgreSQL is not supported by this build yet; use sqlite:PATH");
-  throw DbError(DbError::Kind::other, "unknown database URL \"" + url + "\" (expected sqlite:PATH)");
+  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) return open_postgres(url, pool_size);
+  throw DbError(DbError::Kind::other, "unknown database URL \"" + url + "\" (expected sqlite:PATH or postgresql://…)");
 }
 
 }  // namespace laurel::store
