@@ -51,7 +51,7 @@ std::vector<std::string> migrate(Db& db) {
   c->script(
       "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
       "applied_at BIGINT NOT NULL)");
-  std::string prefix = "migrations/" + std::string(db.backend()) + "/";
+  std::string prefix = std::string("migrations/") + (pg ? "postgres" : "sqlite") + "/";
   std::vector<std::string> applied;
   for (const auto& [path, sql] : resources::all()) {  // sorted by path: 0001_…, 0002_…
     if (path.rfind(prefix, 0) != 0 || path.size() < prefix.size() + 5) continue;

@@ -6,11 +6,11 @@ import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, CALLS_FILE, REPO, Client, accountBody, fullAwardFields, createDraft } from './harness.mjs';
+import { BIN, CALLS_FILE, REPO, Client, accountBody, fullAwardFields, createDraft, freshDatabase, dropDatabase } from './harness.mjs';
 import { attachRequired } from './tus.mjs';
 
-function serve(db) {
-  const child = spawn(BIN, ['--database', db, 'serve', '--listen', '127.0.0.1:0', '--demo'],
+function serve(dbArgs) {
+  const child = spawn(BIN, [...dbArgs, 'serve', '--listen', '127.0.0.1:0', '--demo'],
     { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stderr.resume();
   return new Promise((resolve, reject) => {
@@ -28,17 +28,19 @@ function serve(db) {
 
 describe('durability', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'laurel-durable-'));
-  const db = `sqlite:${join(tmp, 'laurel.db')}`;
+  const db = freshDatabase(tmp);
+  const dbArgs = ['--database', db, '--files', join(tmp, 'files')];
   let running;
   after(() => {
     try { running?.child.kill('SIGKILL'); } catch { /* gone */ }
+    dropDatabase(db);
     rmSync(tmp, { recursive: true, force: true });
   });
 
   it('every acknowledged save and submit is still there after kill -9 and a restart', async () => {
-    execFileSync(BIN, ['--database', db, 'migrate'], { stdio: 'ignore' });
-    execFileSync(BIN, ['--database', db, 'load-calls', CALLS_FILE], { stdio: 'ignore' });
-    running = await serve(db);
+    execFileSync(BIN, [...dbArgs, 'migrate'], { stdio: 'ignore' });
+    execFileSync(BIN, [...dbArgs, 'load-calls', CALLS_FILE], { stdio: 'ignore' });
+    running = await serve(dbArgs);
     const account = accountBody();
     const c = new Client(running.url);
     assert.equal((await c.post('/accounts', account)).status, 201);
@@ -75,7 +77,7 @@ describe('durability', () => {
     await Promise.all(writers);
     assert.ok(acknowledged.size === ids.length, 'every entry had at least one acknowledged save');
 
-    running = await serve(db);
+    running = await serve(dbArgs);
     const again = new Client(running.url);
     assert.equal((await again.login(account.email, account.password)).status, 200);
     for (const [id, want] of acknowledged) {

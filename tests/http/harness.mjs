@@ -52,6 +52,29 @@ function runCli(args, input) {
 }
 
 /**
+ * A fresh, empty database for one server: SQLite in `tmp`, or — when LAUREL_TEST_PG holds the URL
+ * of a PostgreSQL cluster's maintenance database (.ci/run starts one) — a new database there.
+ */
+export function freshDatabase(tmp) {
+  const admin = process.env.LAUREL_TEST_PG;
+  if (!admin) return `sqlite:${join(tmp, 'laurel.db')}`;
+  const name = 'laurel_test_' + Math.random().toString(36).slice(2, 10);
+  const r = spawnSync('psql', [admin, '-v', 'ON_ERROR_STOP=1', '-qc', `CREATE DATABASE ${name}`], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`cannot create a test database on ${admin}: ${r.stderr || r.error}`);
+  const u = new URL(admin);
+  u.pathname = '/' + name;
+  return u.toString();
+}
+
+/** Drops a database made by freshDatabase (nothing to do for SQLite: its file goes with tmp). */
+export function dropDatabase(db) {
+  const admin = process.env.LAUREL_TEST_PG;
+  if (!admin || !db.startsWith('postgres')) return;
+  const name = new URL(db).pathname.slice(1);
+  spawnSync('psql', [admin, '-qc', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`], { encoding: 'utf8' });
+}
+
+/**
  * Start a fresh server. Returns { url, port, db, tmp, files, logs(), alive(), stop(), kill9(),
  * restart(), client() }.
  * opts.extraArgs: more arguments for `laurel serve` (e.g. ['--upload-expiry', '2']);
@@ -66,13 +89,16 @@ export async function startServer(opts = {}) {
     throw new Error(`laurel binary not found at ${BIN} (set LAUREL_BIN)`);
   }
   const tmp = mkdtempSync(join(tmpdir(), 'laurel-http-'));
-  const db = `sqlite:${join(tmp, 'laurel.db')}`;
+  const db = freshDatabase(tmp);
+  const files = join(tmp, 'files');
+  const dbArgs = ['--database', db, '--files', files];
   try {
-    runCli(['--database', db, 'migrate']);
-    runCli(['--database', db, 'load-calls', CALLS_FILE]);
-    runCli(['--database', db, 'user', 'add', '--role', 'admin', '--email', ADMIN_EMAIL,
+    runCli([...dbArgs, 'migrate']);
+    runCli([...dbArgs, 'load-calls', CALLS_FILE]);
+    runCli([...dbArgs, 'user', 'add', '--role', 'admin', '--email', ADMIN_EMAIL,
       '--password-stdin'], ADMIN_PASSWORD + '\n');
   } catch (e) {
+    dropDatabase(db);
     rmSync(tmp, { recursive: true, force: true });
     throw e;
   }
@@ -88,7 +114,7 @@ export async function startServer(opts = {}) {
 
   async function launch() {
     stdout = keep(stdout + '\n--- (re)start ---\n');
-    child = spawn(BIN, ['--database', db, 'serve', '--listen', '127.0.0.1:0', '--demo', ...extraArgs], {
+    child = spawn(BIN, [...dbArgs, 'serve', '--listen', '127.0.0.1:0', '--demo', ...extraArgs], {
       cwd: REPO,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -138,7 +164,8 @@ export async function startServer(opts = {}) {
     port: 0,
     db,
     tmp,
-    files: join(tmp, 'files'),
+    files,
+    dbArgs,
     logs: () => `--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`,
     alive: () => !!running(),
     exitStatus: () => child.exitCode ?? child.signalCode,
@@ -158,7 +185,10 @@ export async function startServer(opts = {}) {
         await exited;
         clearTimeout(t);
       }
-      if (!keepTmp) rmSync(tmp, { recursive: true, force: true });
+      if (!keepTmp) {
+        dropDatabase(db);
+        rmSync(tmp, { recursive: true, force: true });
+      }
     },
     client: () => new Client(server.url),
   };
@@ -168,6 +198,7 @@ export async function startServer(opts = {}) {
   } catch (e) {
     killOnExit();
     process.removeListener('exit', killOnExit);
+    dropDatabase(db);
     rmSync(tmp, { recursive: true, force: true });
     throw e;
   }
