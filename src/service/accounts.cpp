@@ -6,6 +6,7 @@
 #include "core/call.h"
 #include "core/entry.h"
 #include "infra/crypto.h"
+#include "service/rate_limits.h"
 #include "service/write.h"
 #include "store/audit.h"
 
@@ -82,12 +83,22 @@ Result<Account> register_account(Env& env, const Registration& in) {
 
 Result<Session> log_in(Env& env, const std::string& email_in, const std::string& password) {
   std::string email = lower(trim(email_in));
+  // Guessing one account's password: 10 failures in 15 minutes, then it waits out the window.
+  const RateLimit limit{10, std::chrono::minutes(15)};
+  std::string key = "login:" + email;
+  if (auto wait = rate_limited(env, key, limit))
+    return Error::make("too_many_attempts", "error.too_many_logins",
+                       {{"minutes", std::to_string((*wait + 59) / 60)}, {"seconds", std::to_string(*wait)}});
   auto c = env.db.acquire();
   auto row = c->query_one("SELECT id, password_hash, role, org_type, email FROM users WHERE email = ?", {email});
   // Hash even for an unknown e-mail, so the answer's timing does not tell which exist.
   static const std::string dummy = crypto::hash_password("not a password of anyone");
   bool ok = crypto::verify_password(row ? row->str(1) : dummy, password) && row;
-  if (!ok) return Error::make("invalid_credentials", "error.invalid_credentials");
+  if (!ok) {
+    count_event(env, key, limit);
+    return Error::make("invalid_credentials", "error.invalid_credentials");
+  }
+  if (rate_limited(env, key, RateLimit{1, limit.window})) clear_events(env, key);  // a success forgets failures
   Session s{crypto::random_token(), crypto::random_token(), Actor{row->str(0), row->str(4), row->str(2), row->str(3)}};
   long long now = env.now().time_since_epoch().count();
   return in_write(env, [&](store::Conn& w) -> Result<Session> {

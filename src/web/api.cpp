@@ -25,7 +25,9 @@ Response api_error(Ctx& ctx, const Error& e) {
     for (const auto& [k, m] : e.fields) f[k] = ctx.tr(m);
     err["fields"] = f;
   }
-  return Response::json(json{{"error", err}}.dump(), status_for(e.code));
+  Response r = Response::json(json{{"error", err}}.dump(), status_for(e.code));
+  if (e.code == "too_many_attempts" && e.message.params.count("seconds")) r.set("Retry-After", e.message.params.at("seconds"));
+  return r;
 }
 
 // The body as a JSON object, or the 400/415 answer.

@@ -17,7 +17,8 @@ int status_for(const std::string& code) {
       {"email_taken", 409},       {"conflict", 409},       {"deadline_passed", 409},   {"not_open", 409},            {"not_submitted", 409},
       {"too_large", 413},         {"unsupported_media_type", 415}, {"invalid", 422},        {"invalid_call_file", 422},
       {"internal", 500},          {"unavailable", 503},       {"gone", 410},              {"offset_mismatch", 409},
-      {"upload_busy", 423},       {"checksum_mismatch", 460}, {"precondition_failed", 412}};
+      {"upload_busy", 423},       {"checksum_mismatch", 460}, {"precondition_failed", 412},
+      {"too_many_attempts", 429}};
   auto it = m.find(code);
   return it == m.end() ? 400 : it->second;
 }

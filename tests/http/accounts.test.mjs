@@ -117,6 +117,23 @@ describe('accounts and sessions', () => {
     assert.equal(c.cookies.has('laurel_session'), false);
   });
 
+  it('after 10 failed logins an account answers 429 too_many_attempts with Retry-After, even to the right password; other accounts are unaffected', async () => {
+    const body = accountBody();
+    const c = server.client();
+    expectStatus(assert, await c.post('/accounts', body), 201);
+    for (let i = 0; i < 10; i++) {
+      expectError(assert, await c.post('/session', { email: body.email, password: `Wrong-password-${i}0` }), 401, 'invalid_credentials');
+    }
+    const locked = await c.post('/session', { email: body.email, password: body.password });
+    expectError(assert, locked, 429, 'too_many_attempts');
+    const wait = Number(locked.headers.get('retry-after'));
+    assert.ok(wait > 800 && wait <= 900, `Retry-After ${wait} within the 15-minute window`);
+    assert.equal(c.cookies.has('laurel_session'), false);
+    const other = accountBody();
+    expectStatus(assert, await c.post('/accounts', other), 201);
+    expectStatus(assert, await server.client().login(other.email, other.password), 200);
+  });
+
   it('an unknown email returns 401 invalid_credentials', async () => {
     const res = await server.client().post('/session',
       { email: 'nobody-here@example.org', password: 'Whatever-pass-2025' });
