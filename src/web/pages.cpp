@@ -287,7 +287,7 @@ void add_page_routes(Router& r) {
   r.add("POST", "/login", [](Ctx& ctx) {
     auto f = form_of(ctx);
     auto s = service::log_in(ctx.env, field(f, "email"), field(f, "password"));
-    if (!s) return login_page(ctx, field(f, "email"), ctx.tr(s.error().message), 401);
+    if (!s) return login_page(ctx, field(f, "email"), ctx.tr(s.error().message), status_for(s.error().code));
     std::string next = safe_local(field(f, "next"));
     if (next == "/entries" && s->actor.admin()) next = "/admin";
     auto res = Response::redirect(next);
