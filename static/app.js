@@ -112,11 +112,13 @@
     }
     function schedule(ms) { clearTimeout(timer); timer = setTimeout(save, ms); }
 
-    form.addEventListener('input', function () {
+    // Only the entry's own fields (named inputs); materials' captions and files save themselves.
+    form.addEventListener('input', function (e) {
+      if (!e.target.name) return;
       localStorage.setItem(key, JSON.stringify({ at: Date.now(), fields: collect(form) }));
       schedule(1200);
     });
-    form.addEventListener('change', function () { schedule(600); });
+    form.addEventListener('change', function (e) { if (e.target.name) schedule(600); });
     var sending = false;  // the form itself carries the text: no need to warn then
     form.addEventListener('submit', function () { clearTimeout(timer); sending = true; });
     window.addEventListener('online', function () { schedule(200); });

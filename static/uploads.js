@@ -16,10 +16,11 @@
     Object.keys(params || {}).forEach(function (k) { s = s.split('{' + k + '}').join(params[k]); });
     return s;
   }
+  // As the server writes sizes (core/material.cpp format_size): "20 MiB", "1.5 MiB".
   function size(n) {
-    var u = ['B', 'KiB', 'MiB', 'GiB'], i = 0;
+    var u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'], i = 0;
     while (n >= 1024 && i < u.length - 1) { n /= 1024; i++; }
-    return (i === 0 || n >= 100 ? Math.round(n) : n.toFixed(1)) + ' ' + u[i];
+    return (i === 0 || Math.abs(n - Math.round(n)) < 0.05 ? Math.round(n) : n.toFixed(1)) + ' ' + u[i];
   }
   function duration(s) {
     if (!isFinite(s) || s < 0) return '…';
@@ -47,18 +48,20 @@
     return err.message || String(err);
   }
 
-  // The lists come from the server's own rendering of this page, so pages and script agree.
+  // The lists come from the server's own rendering of the edit page, so pages and script agree.
+  // Items that did not change keep their node, so a caption being typed is never lost.
   var refreshing = null;
   function refresh() {
     if (refreshing) return refreshing;
-    refreshing = fetch(location.pathname, { credentials: 'same-origin' }).then(function (r) { return r.text(); })
+    refreshing = fetch('/entries/' + encodeURIComponent(submission) + '/edit', { credentials: 'same-origin' })
+      .then(function (r) { return r.text(); })
       .then(function (html) {
         var doc = new DOMParser().parseFromString(html, 'text/html');
         root.querySelectorAll('.material-kind').forEach(function (sec) {
           var fresh = doc.querySelector('.material-kind[data-kind="' + sec.getAttribute('data-kind') + '"]');
           if (!fresh) return;
           var list = sec.querySelector('.material-list'), freshList = fresh.querySelector('.material-list');
-          if (list && freshList) list.innerHTML = freshList.innerHTML;
+          if (list && freshList) merge(list, freshList);
           var err = sec.querySelector(':scope > .field-error'), freshErr = fresh.querySelector(':scope > .field-error');
           if (err && !freshErr) err.remove();
         });
@@ -66,6 +69,52 @@
         if (root.querySelector('.material.status-processing')) setTimeout(refresh, 1500);
       }, function () { refreshing = null; });
     return refreshing;
+  }
+  function signature(li) {
+    var img = li.querySelector('img');
+    return li.className + '|' + (img ? img.getAttribute('src') : '') + '|' +
+      Array.prototype.map.call(li.querySelectorAll('[data-action]'), function (b) { return b.getAttribute('data-action'); }).join();
+  }
+  function merge(list, freshList) {
+    var old = {};
+    Array.prototype.forEach.call(list.children, function (li) { old[li.getAttribute('data-id')] = li; });
+    var focused = document.activeElement;
+    var focusedItem = focused && focused.closest ? focused.closest('.material') : null;
+    var next = Array.prototype.map.call(freshList.children, function (li) {
+      var keep = old[li.getAttribute('data-id')];
+      if (keep && signature(keep) === signature(li)) return keep;
+      var node = document.importNode(li, true);
+      if (keep) {  // changed (now ready, moved…): the new node, with what is being typed
+        keep.querySelectorAll('input[data-caption]').forEach(function (input) {
+          var twin = node.querySelector('input[data-caption="' + input.getAttribute('data-caption') + '"]');
+          if (twin) twin.value = input.value;
+        });
+      }
+      return node;
+    });
+    next.forEach(function (li) { list.appendChild(li); });  // appendChild moves kept nodes into order
+    Array.prototype.slice.call(list.children).forEach(function (li) { if (next.indexOf(li) < 0) li.remove(); });
+    if (focusedItem && !focused.isConnected) {
+      var again = list.querySelector('.material[data-id="' + focusedItem.getAttribute('data-id') +
+        '"] input[data-caption="' + focused.getAttribute('data-caption') + '"]');
+      if (again) again.focus();
+    }
+  }
+
+  function showResumable() {
+    var box = root.querySelector('.resumable');
+    if (!box) return;
+    var names = [];
+    try {
+      for (var k = 0; k < localStorage.length; k++) {
+        var key = localStorage.key(k);
+        if (key.indexOf('tus::laurel/' + submission + '/') !== 0) continue;
+        var parts = key.split('/');
+        if (parts[3] && names.indexOf(parts[3]) < 0) names.push(parts[3]);
+      }
+    } catch (e) { /* no storage */ }
+    box.textContent = names.length ? msg('resumable', { names: names.join(', ') }) : '';
+    box.hidden = !names.length;
   }
 
   function addUpload(section, file) {
@@ -79,7 +128,7 @@
     var status = document.createElement('span'); status.className = 'upload-status muted'; status.textContent = msg('waiting');
     var pause = document.createElement('button'); pause.type = 'button'; pause.className = 'btn small'; pause.textContent = msg('pause');
     var cancel = document.createElement('button'); cancel.type = 'button'; cancel.className = 'btn small'; cancel.textContent = msg('cancel');
-    li.append(name, bar, status, pause, cancel);
+    li.append(name, bar, pause, cancel, status);
     list.appendChild(li);
     if (max && file.size > max) {
       status.textContent = msg('too-large', { name: file.name, size: size(max) });
@@ -127,6 +176,7 @@
         bar.value = 100;
         status.textContent = msg('done');
         pause.remove(); cancel.remove();
+        showResumable();
         refresh().then(function () { setTimeout(function () { li.remove(); }, 1500); });
       }
     });
@@ -141,7 +191,7 @@
       if (paused) { paused = false; pause.textContent = msg('pause'); start(); return; }
       paused = true; pause.textContent = msg('resume');
       upload.abort(); active--;
-      status.textContent = msg('resume') + ' …';
+      status.textContent = msg('paused');
     };
     cancel.onclick = function () {
       if (!finished && !paused) active--;
@@ -200,21 +250,7 @@
   });
 
   // Uploads this browser began for this entry and did not finish (tab closed, network gone).
-  try {
-    var names = [];
-    for (var k = 0; k < localStorage.length; k++) {
-      var key = localStorage.key(k);
-      if (key.indexOf('tus::laurel/' + submission + '/') !== 0) continue;
-      var parts = key.split('/');
-      if (parts[3] && names.indexOf(parts[3]) < 0) names.push(parts[3]);
-    }
-    if (names.length) {
-      var box = root.querySelector('.resumable');
-      box.textContent = msg('resumable', { names: names.join(', ') });
-      box.hidden = false;
-    }
-  } catch (e) { /* no storage */ }
-
+  showResumable();
   if (root.querySelector('.material.status-processing')) setTimeout(refresh, 1500);
   window.addEventListener('beforeunload', function (e) {
     if (active > 0) { e.preventDefault(); e.returnValue = ''; }

@@ -89,8 +89,11 @@ Result<Session> log_in(Env& env, const std::string& email_in, const std::string&
   if (auto wait = rate_limited(env, key, limit))
     return Error::make("too_many_attempts", "error.too_many_logins",
                        {{"minutes", std::to_string((*wait + 59) / 60)}, {"seconds", std::to_string(*wait)}});
-  auto c = env.db.acquire();
-  auto row = c->query_one("SELECT id, password_hash, role, org_type, email FROM users WHERE email = ?", {email});
+  std::optional<store::Row> row;
+  {
+    auto c = env.db.acquire();  // returned before the slow hash below: a pool is never held by argon2
+    row = c->query_one("SELECT id, password_hash, role, org_type, email FROM users WHERE email = ?", {email});
+  }
   // Hash even for an unknown e-mail, so the answer's timing does not tell which exist.
   static const std::string dummy = crypto::hash_password("not a password of anyone");
   bool ok = crypto::verify_password(row ? row->str(1) : dummy, password) && row;

@@ -3,9 +3,11 @@
 // Starts a fresh server exactly like the HTTP suite (tests/http/harness.mjs: temp SQLite
 // database, migrate, load-calls calls/wic-2025.toml, admin user, `serve --demo`), then drives
 // Debian's Chromium through playwright-core:
-//   A  zh applicant: home, call page, register, apply, autosave, invalid submit, valid submit
+//   A  zh applicant: home, call page, register, apply, autosave, invalid submit, upload the
+//      required document (a PDF) through the materials section, valid submit
 //   B  lost-save protection: offline autosave keeps the text in localStorage, then saves it
-//   C  en applicant: language switch, register, practice case with errors, fix, withdraw
+//   C  en applicant: language switch, register, practice case (uploads the required image and
+//      video), errors, fix, submit, withdraw
 //   D  organiser: /admin counts, the call's entry list with the zh receipt, CSV export
 // Every page is saved as a full-page PNG in tests/e2e/screenshots/NN-lang-step.png.
 // Prints one line per step and `e2e: N steps passed`; exits non-zero with the failing step.
@@ -15,10 +17,12 @@
 //      E2E_DEFECTS=warn to report page defects (see defect()) without failing the run.
 
 import { mkdirSync, readdirSync, rmSync, existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import {
   REPO, BIN, ADMIN_EMAIL, ADMIN_PASSWORD, APPLICANT_PASSWORD, AWARD, CASE, startServer,
 } from '../http/harness.mjs';
+import { mp4File, pdfFile, pngFile } from './lib/media.mjs';
+import { item as materialItem, section as materialSection, uploadAndSettle, waitStatus } from './lib/materials.mjs';
 
 const E2E_DIR = join(REPO, 'tests', 'e2e');
 const SHOTS = process.env.E2E_SCREENSHOTS || join(E2E_DIR, 'screenshots');
@@ -115,7 +119,7 @@ async function expectText(page, ...needles) {
 
 // Message keys (call.deadline, entry.status.draft, …) or {placeholders} that leaked into a
 // page: a translation is missing. Checked on every page we screenshot.
-const RAW_KEY_RE = /(?<![\w@/.-])(?:site|nav|call|entry|entries|account|admin|error|rule|flash|autosave|form|applicant_type|csv|home|apply|time|country)\.[a-z_]+(?:\.[a-z_]+)*(?![\w@/-])/;
+const RAW_KEY_RE = /(?<![\w@/.-])(?:site|nav|call|entry|entries|account|admin|error|rule|flash|autosave|form|applicant_type|csv|home|apply|time|country|material|punct)\.[a-z_]+(?:\.[a-z_]+)*(?![\w@/-])/;
 const PLACEHOLDER_RE = /\{[a-z_]+\}/;
 async function expectNoRawKeys(page) {
   const body = await textOf(page);
@@ -237,6 +241,11 @@ async function newContext(browser, who) {
     const i = page.expectedDialogs.indexOf(d.type());
     if (i >= 0) {
       page.expectedDialogs.splice(i, 1);
+    } else if (d.type() === 'beforeunload' && page.leavingAfterUpload) {
+      defect('entry form: after a file was chosen and uploaded (nothing else changed), leaving the page makes ' +
+        'the browser ask "Leave site? Changes you made may not be saved." — the file input sits inside ' +
+        '#entry-form, so its input event stores laurel.unsaved.{id} in localStorage, and the autosave, finding ' +
+        'no changed field, never clears it', 'beforeunload-after-upload');
     } else if (d.type() === 'beforeunload') {
       defect('entry edit page: sending the form (Submit / Save) right after typing makes the browser ask ' +
         '"Leave site? Changes you made may not be saved." — the autosave copy kept in localStorage is ' +
@@ -328,6 +337,44 @@ async function pressEntryButton(page, id, value) {
   return resp;
 }
 
+/**
+ * Upload files through the materials section of the entry form the browser shows (the edit
+ * page, or the form shown again after a refused submit) and wait until they are listed and
+ * ready. When the page never lists a file that did upload, that is a defect: report it, open
+ * the edit page (where it must be listed) and go on from there.
+ */
+async function uploadMaterials(page, id, kind, files) {
+  const names = files.map((f) => basename(f));
+  const got = await uploadAndSettle(page, kind, files).catch((e) => fail(e.message));
+  if (!got.listed) {
+    const where = pathOf(page).replace(id, '{id}');
+    const what = /\/edit$/.test(where) ? 'the edit page' : 'the form shown again after a refused submit';
+    defect(`${where} (${what}): a ${kind} file uploaded there ` +
+      `(${names.join(', ')}) never shows in the ${kind} list and the section's "required" error stays; ` +
+      `the upload row ("${got.rows.replace(/\s*\n\s*/g, ' · ')}") just disappears. The page refreshes its lists from ` +
+      `location.pathname, which here is the entry's view page, not /entries/{id}/edit`, `upload-not-listed-${where}`);
+    page.leavingAfterUpload = true;
+    try {
+      await page.goto(`${page.base}/entries/${id}/edit`);
+    } finally {
+      page.leavingAfterUpload = false;
+    }
+    for (const n of names) {
+      check(await materialItem(page, kind, n).count() === 1, `${n} is not listed on the edit page either`);
+    }
+  }
+  for (const n of names) {
+    const status = await waitStatus(page, kind, n, ['ready', 'rejected'], 30_000).catch((e) => fail(e.message));
+    if (status !== 'ready') {
+      fail(`${n} became ${status}: ${await materialItem(page, kind, n).locator('.field-error').innerText({ timeout: 1000 }).catch(() => '')}`);
+    }
+  }
+  // The section's "at least N … required" error (from a refused submit) goes once it is met.
+  const err = materialSection(page, kind).locator(':scope > .field-error');
+  await until(async () => await err.count() === 0,
+    async () => `the ${kind} section still says ${JSON.stringify(await err.innerText())} after the upload`, 5000);
+}
+
 // ---------------------------------------------------------------------------------------
 // The journey
 
@@ -406,10 +453,19 @@ async function journey(server, browser) {
     check(resp.status() === 422, `invalid submit answered ${resp.status()}, expected 422`);
     const errs = await fieldErrors(pa);
     check(errs.length >= 3, `expected at least 3 .field-error with a message, found ${errs.length}: ${errs.join(' | ')}`);
+    const docErr = pa.locator('#materials-document > .field-error');
+    check(await docErr.count() === 1 && /至少需要 1 个文档文件/.test(await docErr.innerText()),
+      `the document section does not say a document is required: ${errs.join(' | ')}`);
     check(await pa.locator('.alert').first().isVisible(), 'no .alert at the top of the invalid form');
     const v = await pa.inputValue('input[name=title_zh]');
     check(v === zhTitle, `the invalid form lost the title (now ${JSON.stringify(v)})`);
     await page_shot(pa, 'zh', 'edit-errors');
+  });
+
+  await step('zh upload the required document (PDF) on the form shown after the refused submit', async () => {
+    await uploadMaterials(pa, zhEntryId, 'document', [await pdfFile('成果论文.pdf')]);
+    const badge = (await materialItem(pa, 'document', '成果论文.pdf').locator('.badge').innerText()).trim();
+    check(badge === '已就绪', `the document's status badge says ${JSON.stringify(badge)}, expected 已就绪`);
   });
 
   await step('zh fill everything and submit → receipt LT25-BR-NNNN', async () => {
@@ -436,7 +492,7 @@ async function journey(server, browser) {
     await expectPath(pa, new RegExp(`^/entries/${zhEntryId}$`), 'the entry view page');
     zhReceipt = (await pa.locator('.receipt').innerText()).trim();
     check(/^LT25-BR-\d{4}$/.test(zhReceipt), `receipt ${JSON.stringify(zhReceipt)} does not match LT25-BR-NNNN`);
-    await expectText(pa, '已提交', zhTitle, '北京时间');
+    await expectText(pa, '已提交', zhTitle, '北京时间', '成果论文.pdf');
     await page_shot(pa, 'zh', 'submitted');
   });
 
@@ -528,6 +584,26 @@ async function journey(server, browser) {
     await checkDraftHead(pc, 'Receipt no.');
   });
 
+  await step('en upload the required image and video (both at once)', async () => {
+    const [photo, clip] = await Promise.all([pngFile('site-photo.png'), mp4File('case-video.mp4')]);
+    await Promise.all([
+      uploadMaterials(pc, caseId, 'image', [photo]),
+      uploadMaterials(pc, caseId, 'video', [clip]),
+    ]);
+    for (const [kind, name] of [['image', 'site-photo.png'], ['video', 'case-video.mp4']]) {
+      const li = materialItem(pc, kind, name);
+      check((await li.locator('.badge').innerText()).trim() === 'Ready', `the ${kind} is not Ready`);
+      const img = li.locator('.material-preview img');
+      check(await img.count() === 1, `the ${kind} has no thumbnail`);
+      // One evaluate per poll: the page may replace the list (and the <img>) while it refreshes.
+      await until(() => img.evaluate((el) => {
+        el.scrollIntoView({ block: 'center' });
+        return el.complete && el.naturalWidth > 0;
+      }, null, { timeout: 2000 }), `the ${kind} thumbnail does not load`);
+    }
+    await page_shot(pc, 'en', 'edit-materials');
+  });
+
   async function fillCase(startedOn, countries) {
     await pc.fill('input[name=title_zh]', '跨境数字丝路合作项目');
     await pc.fill('input[name=title_en]', 'Cross-border Digital Silk Road cooperation project');
@@ -581,7 +657,9 @@ async function journey(server, browser) {
     await expectPath(pc, new RegExp(`^/entries/${caseId}$`), 'the case view page');
     caseReceipt = (await pc.locator('.receipt').innerText()).trim();
     check(/^PC25-DE-\d{4}$/.test(caseReceipt), `receipt ${JSON.stringify(caseReceipt)} does not match PC25-DE-NNNN`);
-    await expectText(pc, 'Submitted', '2019-05-01', 'Kenya', 'Beijing time');
+    await expectText(pc, 'Submitted', '2019-05-01', 'Kenya', 'Beijing time', 'site-photo.png', 'case-video.mp4');
+    check(await pc.locator('.material-gallery img').count() === 1 && await pc.locator('.material-gallery video').count() === 1,
+      'the submitted case does not show its image and video');
     await page_shot(pc, 'en', 'submitted');
   });
 
@@ -651,7 +729,8 @@ async function main() {
     return 1;
   }
   mkdirSync(SHOTS, { recursive: true });
-  for (const f of readdirSync(SHOTS)) if (f.endsWith('.png')) rmSync(join(SHOTS, f), { force: true });
+  // Only this script's own screenshots (NN-lang-step.png); tests/e2e/uploads.mjs keeps its uploads-*.png.
+  for (const f of readdirSync(SHOTS)) if (/^\d+-.*\.png$/.test(f)) rmSync(join(SHOTS, f), { force: true });
 
   let playwright;
   try {
