@@ -91,6 +91,8 @@ int main(int argc, char** argv) {
   std::string files;
   long long upload_expiry = 0, account_quota = 0;
   app.add_option("--files", files, "File store directory (default: files/ beside the SQLite database)");
+  std::string serve_files;  // also accepted after `serve`
+  serve->add_option("--files", serve_files, "File store directory (as the global --files)");
   serve->add_option("--upload-expiry", upload_expiry, "Seconds an unfinished upload is kept (default 86400)")
       ->check(CLI::PositiveNumber);
   serve->add_option("--account-quota", account_quota, "Bytes of materials one account may hold (default 20 GiB)")
@@ -138,6 +140,7 @@ int main(int argc, char** argv) {
     if (!database.empty()) cfg.database = database;
     if (!listen.empty()) cfg.listen = listen;
     cfg.demo = cfg.demo || demo;
+    if (!serve_files.empty()) files = serve_files;
     if (!files.empty()) cfg.files = files;
     if (cfg.files.empty()) cfg.files = default_files_dir(cfg.database);
     if (upload_expiry > 0) cfg.upload_expiry = upload_expiry;

@@ -175,24 +175,50 @@ net::awaitable<bool> stream_request(beast::tcp_stream& stream, beast::flat_buffe
       bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version};
       co_await bhttp::async_write(stream, cont, use_tuple);
     }
-    std::vector<char> buf(256 * 1024);
+    std::vector<char> buf(512 * 1024);
     bool complete = false, stopped = false;
     try {
-      while (!parser.is_done()) {
-        parser.get().body().data = buf.data();
-        parser.get().body().size = buf.size();
-        stream.expires_after(std::chrono::seconds(opt.stream_idle_seconds));
-        auto [ec, n] = co_await bhttp::async_read_some(stream, buffer, parser, use_tuple);
-        if (ec == bhttp::error::need_buffer) ec = {};
-        size_t got = buf.size() - parser.get().body().size;
-        if (got > 0 && !start.sink->write(std::string_view(buf.data(), got))) {
-          stopped = true;
-          break;
+      auto length = parser.content_length();
+      if (length && !parser.chunked()) {
+        // A body of known length (what tus clients send): straight from the socket into `buf`,
+        // after what the head's read already buffered — no parser, one copy, large reads.
+        std::uint64_t left = *length;
+        size_t have = size_t(std::min<std::uint64_t>(buffer.size(), left));
+        if (have) {
+          stopped = !start.sink->write(std::string_view(static_cast<const char*>(buffer.data().data()), have));
+          buffer.consume(have);
+          left -= have;
         }
-        if (ec) break;
+        while (left > 0 && !stopped) {
+          stream.expires_after(std::chrono::seconds(opt.stream_idle_seconds));
+          auto [ec, n] = co_await stream.async_read_some(
+              net::buffer(buf.data(), size_t(std::min<std::uint64_t>(buf.size(), left))), use_tuple);
+          if (n > 0) {
+            left -= n;
+            if (!start.sink->write(std::string_view(buf.data(), n))) stopped = true;
+          }
+          if (ec) break;
+        }
+        complete = left == 0 && !stopped;
+        body_read = left == 0;
+      } else {
+        buffer.reserve(64 * 1024);
+        while (!parser.is_done()) {
+          parser.get().body().data = buf.data();
+          parser.get().body().size = buf.size();
+          stream.expires_after(std::chrono::seconds(opt.stream_idle_seconds));
+          auto [ec, n] = co_await bhttp::async_read_some(stream, buffer, parser, use_tuple);
+          if (ec == bhttp::error::need_buffer) ec = {};
+          size_t got = buf.size() - parser.get().body().size;
+          if (got > 0 && !start.sink->write(std::string_view(buf.data(), got))) {
+            stopped = true;
+            break;
+          }
+          if (ec) break;
+        }
+        complete = parser.is_done() && !stopped;
+        body_read = parser.is_done();
       }
-      complete = parser.is_done() && !stopped;
-      body_read = parser.is_done();
       res = start.sink->finish(complete);
     } catch (const std::exception& e) {
       spdlog::error("request {} {} {} failed: {}", req.id, req.method, req.path, e.what());

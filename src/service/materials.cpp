@@ -1,7 +1,6 @@
 #include "service/materials.h"
 
 #include <fcntl.h>
-#include <sodium.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,6 +14,7 @@
 #include "core/material.h"
 #include "infra/crypto.h"
 #include "infra/media.h"
+#include "infra/sha256.h"
 #include "service/calls.h"
 #include "service/jobs.h"
 #include "service/submissions.h"
@@ -32,19 +32,6 @@ constexpr long long kCheckpointBytes = 8LL << 20;
 
 long long secs(Instant t) { return t.time_since_epoch().count(); }
 Instant at(long long s) { return Instant{std::chrono::seconds{s}}; }
-
-std::string to_hex(const void* p, size_t n) {
-  std::string out(n * 2 + 1, '\0');
-  sodium_bin2hex(out.data(), out.size(), static_cast<const unsigned char*>(p), n);
-  out.resize(n * 2);
-  return out;
-}
-
-bool from_hex(const std::string& hex, void* p, size_t n) {
-  size_t len = 0;
-  return sodium_hex2bin(static_cast<unsigned char*>(p), n, hex.data(), hex.size(), nullptr, &len, nullptr) == 0 &&
-         len == n;
-}
 
 constexpr const char* kUploadCols =
     "id, owner_id, submission_id, kind, filename, length, received, hash_state, created_at, expires_at, material_id";
@@ -193,11 +180,9 @@ Result<Upload> create_upload(Env& env, const Actor& actor, const NewUpload& rq) 
         {actor.id, actor.id, t});
     if (account_bytes && account_bytes->num(0) + rq.length > env.account_quota)
       return too_large("error.account_quota", env.account_quota);
-    crypto_hash_sha256_state st;
-    crypto_hash_sha256_init(&st);
     c.exec("INSERT INTO uploads (id, owner_id, submission_id, kind, filename, length, received, hash_state, created_at, "
            "expires_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
-           {u.id, u.owner_id, u.submission_id, u.kind, u.filename, u.length, to_hex(&st, sizeof st), t,
+           {u.id, u.owner_id, u.submission_id, u.kind, u.filename, u.length, infra::Sha256().save(), t,
             secs(u.expires_at)});
     return u;
   });
@@ -232,7 +217,7 @@ namespace {
 
 class Writer final : public UploadWriter {
  public:
-  Writer(Env& env, Actor actor, Upload u, int fd, bool checkpoints, crypto_hash_sha256_state st)
+  Writer(Env& env, Actor actor, Upload u, int fd, bool checkpoints, infra::Sha256 st)
       : env_(env), actor_(std::move(actor)), u_(std::move(u)), fd_(fd), checkpoints_(checkpoints), hash_(st),
         start_offset_(u_.received), start_hash_(st), durable_(u_.received) {}
   ~Writer() override {
@@ -252,7 +237,7 @@ class Writer final : public UploadWriter {
       }
       done += size_t(n);
     }
-    crypto_hash_sha256_update(&hash_, reinterpret_cast<const unsigned char*>(data.data()), data.size());
+    hash_.update(data);
     u_.received += (long long)data.size();
     if (checkpoints_ && u_.received - durable_ >= kCheckpointBytes && u_.received < u_.length) {
       if (!checkpoint()) return Error::make("internal", "error.storage");
@@ -282,7 +267,7 @@ class Writer final : public UploadWriter {
   bool checkpoint() {
     if (::fdatasync(fd_) != 0) return false;
     long long from = durable_;
-    std::string state = to_hex(&hash_, sizeof hash_);
+    std::string state = hash_.save();
     auto r = in_write(env_, [&](store::Conn& c) -> Status {
       c.exec("UPDATE uploads SET received = ?, hash_state = ? WHERE id = ? AND received = ?",
              {u_.received, state, u_.id, from});
@@ -296,10 +281,7 @@ class Writer final : public UploadWriter {
 
   Result<Upload> finish() {
     if (::fsync(fd_) != 0) return Error::make("internal", "error.storage");
-    crypto_hash_sha256_state copy = hash_;
-    unsigned char digest[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256_final(&copy, digest);
-    std::string sha = to_hex(digest, sizeof digest);
+    std::string sha = hash_.hex();
     auto part = env_.files->part_path(u_.id);
     std::string type = infra::sniff_type(part);
     bool accepted = type_accepted(u_.kind, type);
@@ -351,9 +333,9 @@ class Writer final : public UploadWriter {
   Upload u_;
   int fd_;
   bool checkpoints_;
-  crypto_hash_sha256_state hash_;
+  infra::Sha256 hash_;
   long long start_offset_;
-  crypto_hash_sha256_state start_hash_;
+  infra::Sha256 start_hash_;
   long long durable_;
 };
 
@@ -377,10 +359,7 @@ Result<std::unique_ptr<UploadWriter>> UploadWriter::open(Env& env, const Actor& 
       // Complete (the part became a material), or the part was lost: nothing to append to.
       if (offset != u.received)
         return Error::make("offset_mismatch", "error.upload_offset", {{"offset", std::to_string(u.received)}});
-      if (!u.material_id.empty()) {
-        crypto_hash_sha256_state st{};
-        return std::unique_ptr<UploadWriter>(new Writer(env, actor, u, -1, false, st));
-      }
+      if (!u.material_id.empty()) return std::unique_ptr<UploadWriter>(new Writer(env, actor, u, -1, false, infra::Sha256()));
       return Error::make("internal", "error.storage");
     }
     fd = ::open(part.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
@@ -401,8 +380,8 @@ Result<std::unique_ptr<UploadWriter>> UploadWriter::open(Env& env, const Actor& 
     }
     u = std::move(*loaded);
     auto row = c->query_one("SELECT hash_state FROM uploads WHERE id = ?", {id});
-    crypto_hash_sha256_state st{};
-    if (u.material_id.empty() && (!row || !from_hex(row->str(0), &st, sizeof st))) {
+    auto st = row ? infra::Sha256::restore(row->str(0)) : std::nullopt;
+    if (u.material_id.empty() && !st) {
       ::close(fd);
       return Error::make("internal", "error.storage");
     }
@@ -421,7 +400,7 @@ Result<std::unique_ptr<UploadWriter>> UploadWriter::open(Env& env, const Actor& 
       ::close(fd);
       return Error::make("internal", "error.storage");
     }
-    return std::unique_ptr<UploadWriter>(new Writer(env, actor, u, fd, checkpoints, st));
+    return std::unique_ptr<UploadWriter>(new Writer(env, actor, u, fd, checkpoints, st.value_or(infra::Sha256())));
   }
 }
 
