@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <toml++/toml.h>
 
@@ -70,6 +71,16 @@ std::string read_file(const std::string& path) {
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+// The database URL without its password, for messages.
+std::string redacted(const std::string& url) {
+  auto scheme = url.find("://");
+  auto at = url.find('@');
+  if (scheme == std::string::npos || at == std::string::npos || at < scheme) return url;
+  auto colon = url.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon) + ":***" + url.substr(at);
 }
 
 }  // namespace
@@ -142,6 +153,9 @@ int main(int argc, char** argv) {
     cfg.demo = cfg.demo || demo;
     if (!serve_files.empty()) files = serve_files;
     if (!files.empty()) cfg.files = files;
+    if (cfg.files.empty() && cfg.database.rfind("sqlite:", 0) != 0 && *serve)
+      throw std::runtime_error("--files DIR (or files = \"…\" in the config) is needed with PostgreSQL: the directory every "
+                               "server process shares for materials");
     if (cfg.files.empty()) cfg.files = default_files_dir(cfg.database);
     if (upload_expiry > 0) cfg.upload_expiry = upload_expiry;
     if (account_quota > 0) cfg.account_quota = account_quota;
@@ -152,13 +166,18 @@ int main(int argc, char** argv) {
     auto countries = Countries::load();
     service::Env env{*db, countries, resources::common_passwords()};
     if (cfg.demo) env.demo_since = env.now();
-    infra::FileStore file_store(cfg.files);
-    env.files = &file_store;
+    // Only the server touches the file store (an operator's `migrate` run as root must not
+    // create directories the server cannot write).
+    std::optional<infra::FileStore> file_store;
+    if (*serve) {
+      file_store.emplace(cfg.files);
+      env.files = &*file_store;
+    }
     env.upload_expiry = std::chrono::seconds(cfg.upload_expiry);
     env.account_quota = cfg.account_quota;
 
     if (*migrate) {
-      std::cout << "database " << cfg.database << " is up to date\n";
+      std::cout << "database " << redacted(cfg.database) << " is up to date\n";
       return 0;
     }
     if (*load) {
