@@ -3,8 +3,11 @@
 -- MODE: page (GET PATH), entries (GET /entries), entry (GET /entries/ID), save (PATCH a draft),
 -- submit (POST …/submit). Each request uses the next account (its own session cookie) and,
 -- for entry/save/submit, the next of that account's drafts: a different entry per request.
+-- Each wrk thread takes its own accounts (every WRK_THREADS-th, default 2, as bench/deadline-night
+-- runs wrk -t2), so two threads never save the same draft at once.
 local mode, path, accounts
 local counter = 0
+local stride = tonumber(os.getenv("WRK_THREADS") or "2")
 local threads = {}
 
 function setup(thread)
@@ -15,12 +18,12 @@ end
 function init(args)
   mode, path = args[1], args[2]
   if args[3] then accounts = dofile(args[3]) end
-  counter = (tid or 0) * 1000003
+  counter = tid or 0
 end
 
 local function next_account()
   while true do
-    counter = counter + 1
+    counter = counter + stride
     local a = accounts[(counter % #accounts) + 1]
     if mode == "entries" or #a[3] > 0 then return a end
   end
