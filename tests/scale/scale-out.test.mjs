@@ -117,8 +117,9 @@ http {
   }
 }`;
     writeFileSync(join(tmp, 'nginx', 'nginx.conf'), conf);
+    // stdio ignored: a worker left behind must not hold a pipe that keeps this test alive.
     nginx = spawn('nginx', ['-p', join(tmp, 'nginx'), '-c', join(tmp, 'nginx', 'nginx.conf'), '-g', 'daemon off;'],
-      { stdio: ['ignore', 'pipe', 'pipe'] });
+      { stdio: 'ignore' });
     url = `http://127.0.0.1:${nport}`;
     for (let i = 0; i < 100; i++) {
       try { if ((await fetch(url + '/healthz')).status === 200) break; } catch { /* not yet */ }
@@ -126,9 +127,14 @@ http {
     }
   });
 
-  after(() => {
+  after(async () => {
     for (const p of procs) try { p?.child.kill('SIGKILL'); } catch { /* gone */ }
-    try { nginx?.kill('SIGKILL'); } catch { /* gone */ }
+    // SIGTERM: nginx's master stops its workers too (SIGKILL would orphan them).
+    if (nginx && nginx.exitCode === null) {
+      const gone = new Promise((r) => nginx.once('exit', r));
+      nginx.kill('SIGTERM');
+      await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
+    }
     dropDatabase(db);
     rmSync(tmp, { recursive: true, force: true });
   });
