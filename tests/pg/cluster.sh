@@ -8,6 +8,15 @@ set -euo pipefail
 BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 cmd=${1:?start|stop|restart}; dir=${2:?directory}
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+# The postgres user must be able to reach its programs. A root directory without o+x (seen in a
+# chroot unpacked from a tarball of a mktemp directory) shuts every non-root user out: say so and fix it.
+if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$BIN/initdb" 2>/dev/null; then
+  mode=$(stat -c %a /)
+  if [ "$mode" != 755 ]; then
+    echo "cluster.sh: / has mode $mode, so the postgres user cannot run $BIN/initdb; setting it to 755" >&2
+    chmod 755 /
+  fi
+fi
 case "$cmd" in
   start)
     port=${3:?port}
