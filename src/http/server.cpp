@@ -23,6 +23,16 @@ using namespace std::chrono_literals;
 constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 
 std::atomic<unsigned long long> request_counter{0};
+// Requests between their head being read and their answer being sent; on SIGTERM the server stops
+// accepting, lets these finish (at most drain_seconds), and closes kept-alive connections.
+std::atomic<int> in_flight{0};
+std::atomic<bool> draining{false};
+struct InFlight {
+  InFlight() { ++in_flight; }
+  ~InFlight() { --in_flight; }
+  InFlight(const InFlight&) = delete;
+  InFlight& operator=(const InFlight&) = delete;
+};
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -147,6 +157,7 @@ net::awaitable<bool> stream_request(beast::tcp_stream& stream, beast::flat_buffe
                                     bhttp::request_parser<bhttp::string_body>& head_parser, Shared& shared,
                                     const std::string& remote) {
   const auto& opt = shared.options;
+  InFlight counted;
   bhttp::request_parser<bhttp::buffer_body> parser{std::move(head_parser)};
   parser.body_limit(boost::none);
   unsigned version = parser.get().version();
@@ -229,7 +240,7 @@ net::awaitable<bool> stream_request(beast::tcp_stream& stream, beast::flat_buffe
       co_return false;
     }
   }
-  keep_alive = keep_alive && body_read;
+  keep_alive = keep_alive && body_read && !draining;
   auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
   spdlog::info("req={} {} {} status={} us={}", req.id, req.method, req.path, res.status, micros);
   bool sent = co_await send_response(stream, res, version, keep_alive, false, opt.read_timeout_seconds);
@@ -287,8 +298,9 @@ net::awaitable<void> session(tcp::socket socket, std::shared_ptr<Shared> shared)
       break;
     }
     auto started = std::chrono::steady_clock::now();
+    InFlight counted;
     auto in = parser.release();
-    bool keep_alive = in.keep_alive();
+    bool keep_alive = in.keep_alive() && !draining;
     Request req;
     req.remote = remote;
     req.id = std::to_string(++request_counter);
@@ -340,10 +352,25 @@ void serve(const ServerOptions& options, Handler handler, StreamHandler stream_h
   unsigned short port = acceptor.local_endpoint().port();
   net::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int) {
-    spdlog::info("stopping");
+    draining = true;
     boost::system::error_code ignored;
     acceptor.close(ignored);
-    ioc.stop();
+    spdlog::info("stopping: {} requests in flight, waiting at most {} s for them", in_flight.load(), options.drain_seconds);
+    // A second signal stops at once.
+    signals.async_wait([&](const boost::system::error_code&, int) { ioc.stop(); });
+    net::co_spawn(
+        ioc,
+        [&]() -> net::awaitable<void> {
+          net::steady_timer timer(co_await net::this_coro::executor);
+          auto until = std::chrono::steady_clock::now() + std::chrono::seconds(options.drain_seconds);
+          while (in_flight.load() > 0 && std::chrono::steady_clock::now() < until) {
+            timer.expires_after(20ms);
+            co_await timer.async_wait(use_tuple);
+          }
+          spdlog::info("stopped ({} requests left unfinished)", in_flight.load());
+          ioc.stop();
+        },
+        net::detached);
   });
   net::co_spawn(ioc, listen(acceptor, ioc, shared), net::detached);
   if (options.on_listening) options.on_listening(port);

@@ -43,9 +43,11 @@ struct ServerOptions {
   std::string stream_method = "PATCH";
   std::string stream_prefix;  // empty: none
   int stream_idle_seconds = 60;  // a streaming body may pause this long between pieces
+  int drain_seconds = 20;        // on SIGTERM, how long requests in flight may take to finish
 };
 
-// Runs until SIGINT or SIGTERM. Throws when the address cannot be bound.
+// Runs until SIGINT or SIGTERM; then stops accepting, lets the requests in flight finish (at most
+// drain_seconds; a second signal stops at once) and returns. Throws when the address cannot be bound.
 void serve(const ServerOptions& options, Handler handler, StreamHandler stream = {});
 
 }  // namespace laurel::http

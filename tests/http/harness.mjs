@@ -170,6 +170,8 @@ export async function startServer(opts = {}) {
     alive: () => !!running(),
     exitStatus: () => child.exitCode ?? child.signalCode,
     kill9,
+    signal: (sig) => child.kill(sig),
+    waitExit: () => (running() ? new Promise((r) => child.once('exit', (code, sig) => r(code ?? sig))) : Promise.resolve(child.exitCode ?? child.signalCode)),
     async restart() {
       await kill9();
       server.url = await launch();
