@@ -13,7 +13,7 @@ BUILD_PACKAGES=(build-essential cmake ninja-build ccache pkg-config git ca-certi
   libcli11-dev libtomlplusplus-dev libspdlog-dev libhowardhinnant-date-dev libsodium-dev libicu-dev
   iso-codes tzdata libgtest-dev libjemalloc-dev libmagic-dev libssl-dev libpq-dev
   ffmpeg libvips-tools)
-TEST_PACKAGES=(chromium fonts-noto-cjk sqlite3 curl wrk nginx-light postgresql-15 postgresql-client-15)
+TEST_PACKAGES=(chromium fonts-noto-cjk sqlite3 curl wrk nginx-light postgresql-15 postgresql-client-15 time)
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
