@@ -16,6 +16,7 @@
 //      E2E_SCREENSHOTS=dir (default tests/e2e/screenshots), E2E_HEADFUL=1 to watch, E2E_SLOWMO=ms,
 //      E2E_DEFECTS=warn to report page defects (see defect()) without failing the run.
 
+import { launch } from './lib/browser.mjs';
 import { mkdirSync, readdirSync, rmSync, existsSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import {
@@ -774,18 +775,7 @@ async function main() {
   try {
     server = await startServer();
     log(`server ${server.url} (${BIN})`);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: !process.env.E2E_HEADFUL,
-      slowMo: Number(process.env.E2E_SLOWMO || 0),
-      // Our own SIGINT/SIGTERM handler closes the browser and also stops the server.
-      handleSIGINT: false,
-      handleSIGTERM: false,
-      handleSIGHUP: false,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-        '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync']
-        .filter((a) => !(process.env.E2E_HEADFUL && a === '--headless')),
-    });
+    browser = await launch(chromium);  // our own SIGINT/SIGTERM handler closes it and stops the server
     await journey(server, browser);
     const secs = ((Date.now() - t0) / 1000).toFixed(1);
     if (defects.length && process.env.E2E_DEFECTS !== 'warn') {
