@@ -83,6 +83,40 @@ std::string redacted(const std::string& url) {
   return url.substr(0, colon) + ":***" + url.substr(at);
 }
 
+// `laurel routes`: the router's own table, from the registration the server uses. Exit status 1
+// when a route has no declaration (each is named on stderr).
+int print_routes(bool as_json) {
+  web::Router r;
+  web::add_routes(r);
+  auto table = r.table();
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  int undeclared = 0;
+  for (const auto& e : table) {
+    out.push_back({{"method", e.method}, {"pattern", e.pattern},
+                   {"access", e.meta ? e.meta->to_json() : nlohmann::ordered_json(nullptr)}});
+    if (!e.meta) {
+      ++undeclared;
+      std::cerr << "laurel: " << e.method << " " << e.pattern << " has no Access declaration (web/access.h)\n";
+    }
+  }
+  if (as_json) {
+    std::cout << out.dump(1) << "\n";
+  } else {
+    for (const auto& e : out) {
+      std::string m = e["method"], p = e["pattern"];
+      m.resize(std::max<size_t>(m.size(), 8), ' ');
+      p.resize(std::max<size_t>(p.size(), 48), ' ');
+      std::cout << m << p;
+      if (e["access"].is_null()) std::cout << "  UNDECLARED";
+      else
+        for (const auto& [role, status] : e["access"].items())
+          std::cout << "  " << role << " " << (status.is_null() ? std::string("-") : std::to_string(status.get<int>()));
+      std::cout << "\n";
+    }
+  }
+  return undeclared == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -124,6 +158,10 @@ int main(int argc, char** argv) {
   user_add->add_option("--email", email, "E-mail address (the login)")->required();
   user_add->add_flag("--password-stdin", password_stdin, "Read the password from the first line of stdin")->required();
 
+  auto* routes = app.add_subcommand("routes", "List every route with who may call it (web/access.h); no database needed");
+  bool routes_json = false;
+  routes->add_flag("--json", routes_json, "One JSON array: method, pattern, access (null when undeclared)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -137,6 +175,8 @@ int main(int argc, char** argv) {
     std::cerr << sub->help();
     return 2;
   }
+
+  if (*routes) return print_routes(routes_json);
 
   try {
     // Logging goes through a queue to its own thread: a request never waits on stderr.

@@ -1,18 +1,38 @@
 // Routes: a method and a path pattern ("/api/v1/calls/{slug}") to a handler. Matching fills
 // the {name} parameters; a path known under another method answers 405.
+// Each route may carry a declaration of the caller's (`Meta`, e.g. who may call it); the router
+// only keeps it: table() lists every route with its declaration, or none if it was added without.
 #pragma once
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace laurel::http {
 
-template <class Handler>
+template <class Handler, class Meta = std::monostate>
 class Router {
  public:
+  // A route without a declaration: it works, and table() reports it as undeclared.
   void add(std::string method, const std::string& pattern, Handler h) {
-    routes_.push_back({std::move(method), split(pattern), std::move(h)});
+    routes_.push_back({std::move(method), pattern, split(pattern), std::move(h), std::nullopt});
+  }
+  void add(std::string method, const std::string& pattern, Meta meta, Handler h) {
+    routes_.push_back({std::move(method), pattern, split(pattern), std::move(h), std::move(meta)});
+  }
+
+  struct Entry {
+    std::string method;
+    std::string pattern;
+    std::optional<Meta> meta;
+  };
+  // Every route in the order added.
+  std::vector<Entry> table() const {
+    std::vector<Entry> out;
+    for (const auto& r : routes_) out.push_back({r.method, r.pattern, r.meta});
+    return out;
   }
   enum class Outcome { found, not_found, wrong_method };
   struct Match {
@@ -40,8 +60,10 @@ class Router {
  private:
   struct Route {
     std::string method;
+    std::string pattern;
     std::vector<std::string> segments;
     Handler handler;
+    std::optional<Meta> meta;
   };
   static std::vector<std::string> split(const std::string& path) {
     std::vector<std::string> out;

@@ -54,7 +54,7 @@ Response need_login(Ctx& ctx) { return api_error(ctx, 401, "unauthenticated", "e
 }  // namespace
 
 void add_api_routes(Router& r) {
-  r.add("POST", "/api/v1/accounts", [](Ctx& ctx) {
+  r.add("POST", "/api/v1/accounts", {.anonymous = 201, .owner = 201, .other = 201, .organiser = 201}, [](Ctx& ctx) {
     auto b = body_json(ctx);
     if (auto* res = std::get_if<Response>(&b)) return *res;
     const json& j = std::get<json>(b);
@@ -72,7 +72,7 @@ void add_api_routes(Router& r) {
     return ok({{"id", a->id}, {"email", a->email}}, 201);
   });
 
-  r.add("POST", "/api/v1/session", [](Ctx& ctx) {
+  r.add("POST", "/api/v1/session", {.anonymous = 200, .owner = 200, .other = 200, .organiser = 200}, [](Ctx& ctx) {
     auto b = body_json(ctx);
     if (auto* res = std::get_if<Response>(&b)) return *res;
     const json& j = std::get<json>(b);
@@ -84,7 +84,7 @@ void add_api_routes(Router& r) {
     return res;
   });
 
-  r.add("DELETE", "/api/v1/session", [](Ctx& ctx) {
+  r.add("DELETE", "/api/v1/session", {.anonymous = 401, .owner = 204, .other = 204, .organiser = 204}, [](Ctx& ctx) {
     if (!ctx.session) return need_login(ctx);
     service::log_out(ctx.env, ctx.session->token);
     Response res{204, {}, {}};
@@ -92,19 +92,19 @@ void add_api_routes(Router& r) {
     return res;
   });
 
-  r.add("GET", "/api/v1/calls", [](Ctx& ctx) {
+  r.add("GET", "/api/v1/calls", {.anonymous = 200, .owner = 200, .other = 200, .organiser = 200}, [](Ctx& ctx) {
     json calls = json::array();
     for (const auto& c : service::list_calls(ctx.env)) calls.push_back(api_call(c, ctx.env.now()));
     return ok({{"calls", calls}});
   });
 
-  r.add("GET", "/api/v1/calls/{slug}", [](Ctx& ctx) {
+  r.add("GET", "/api/v1/calls/{slug}", {.anonymous = 200, .owner = 200, .other = 200, .organiser = 200}, [](Ctx& ctx) {
     auto c = service::find_call(ctx.env, ctx.req.param("slug"));
     if (!c) return api_error(ctx, c.error());
     return ok(api_call(*c, ctx.env.now()));
   });
 
-  r.add("POST", "/api/v1/calls/{slug}/submissions", [](Ctx& ctx) {
+  r.add("POST", "/api/v1/calls/{slug}/submissions", {.anonymous = 401, .owner = 201, .other = 201, .organiser = 403}, [](Ctx& ctx) {
     if (!ctx.session) return need_login(ctx);
     auto b = body_json(ctx);
     if (auto* res = std::get_if<Response>(&b)) return *res;
@@ -116,7 +116,7 @@ void add_api_routes(Router& r) {
     return ok(to_json(*s), 201);
   });
 
-  r.add("GET", "/api/v1/submissions", [](Ctx& ctx) {
+  r.add("GET", "/api/v1/submissions", {.anonymous = 401, .owner = 200, .other = 200, .organiser = 200}, [](Ctx& ctx) {
     auto list = service::my_submissions(ctx.env, ctx.actor);
     if (!list) return api_error(ctx, list.error());
     json out = json::array();
@@ -124,7 +124,7 @@ void add_api_routes(Router& r) {
     return ok({{"submissions", out}});
   });
 
-  r.add("GET", "/api/v1/submissions/{id}", [](Ctx& ctx) {
+  r.add("GET", "/api/v1/submissions/{id}", {.anonymous = 401, .owner = 200, .other = 404, .organiser = 200}, [](Ctx& ctx) {
     auto s = service::get_submission(ctx.env, ctx.actor, ctx.req.param("id"));
     if (!s) return api_error(ctx, s.error());
     json out = to_json(*s);
@@ -135,7 +135,7 @@ void add_api_routes(Router& r) {
     return ok(out);
   });
 
-  r.add("PATCH", "/api/v1/submissions/{id}", [](Ctx& ctx) {
+  r.add("PATCH", "/api/v1/submissions/{id}", {.anonymous = 401, .owner = 200, .other = 404, .organiser = 404}, [](Ctx& ctx) {
     if (!ctx.session) return need_login(ctx);
     auto b = body_json(ctx);
     if (auto* res = std::get_if<Response>(&b)) return *res;
@@ -147,7 +147,7 @@ void add_api_routes(Router& r) {
     return ok(out);
   });
 
-  r.add("POST", "/api/v1/submissions/{id}/submit", [](Ctx& ctx) {
+  r.add("POST", "/api/v1/submissions/{id}/submit", {.anonymous = 401, .owner = 200, .other = 404, .organiser = 404}, [](Ctx& ctx) {
     auto s = service::submit_submission(ctx.env, ctx.actor, ctx.req.param("id"));
     if (!s) return api_error(ctx, s.error());
     json j = to_json(*s);
@@ -155,7 +155,7 @@ void add_api_routes(Router& r) {
     return ok(j);
   });
 
-  r.add("POST", "/api/v1/submissions/{id}/withdraw", [](Ctx& ctx) {
+  r.add("POST", "/api/v1/submissions/{id}/withdraw", {.anonymous = 401, .owner = 200, .other = 404, .organiser = 404}, [](Ctx& ctx) {
     auto s = service::withdraw_submission(ctx.env, ctx.actor, ctx.req.param("id"));
     if (!s) return api_error(ctx, s.error());
     json j = to_json(*s);
@@ -163,7 +163,7 @@ void add_api_routes(Router& r) {
     return ok(j);
   });
 
-  r.add("POST", "/api/v1/admin/calls", [](Ctx& ctx) {
+  r.add("POST", "/api/v1/admin/calls", {.anonymous = 401, .owner = 403, .other = 403, .organiser = 200}, [](Ctx& ctx) {
     if (!ctx.session) return need_login(ctx);
     if (!ctx.actor.admin()) return api_error(ctx, 403, "forbidden", "error.forbidden");
     auto loaded = service::load_calls(ctx.env, ctx.req.body, ctx.actor.id, "request body");
@@ -171,7 +171,7 @@ void add_api_routes(Router& r) {
     return ok({{"calls", *loaded}});
   });
 
-  r.add("GET", "/api/v1/admin/calls/{slug}/submissions", [](Ctx& ctx) {
+  r.add("GET", "/api/v1/admin/calls/{slug}/submissions", {.anonymous = 401, .owner = 403, .other = 403, .organiser = 200}, [](Ctx& ctx) {
     service::SubmissionFilter f{ctx.req.query_param("category"), ctx.req.query_param("status")};
     auto list = service::call_submissions(ctx.env, ctx.actor, ctx.req.param("slug"), f);
     if (!list) return api_error(ctx, list.error());

@@ -15,6 +15,7 @@
 #include "service/materials.h"
 #include "service/accounts.h"
 #include "service/env.h"
+#include "web/access.h"
 #include "web/i18n.h"
 #include "web/render.h"
 
@@ -40,7 +41,7 @@ struct Ctx {
 };
 
 using Route = std::function<http::Response(Ctx&)>;
-using Router = http::Router<Route>;
+using Router = http::Router<Route, Access>;
 
 int status_for(const std::string& error_code);
 
@@ -60,6 +61,11 @@ void add_page_routes(Router& r);
 http::Response page(Ctx& ctx, const std::string& name, const nlohmann::json& view, int status = 200,
                     const std::string& title = "");
 http::Response error_page(Ctx& ctx, int status, const std::string& message);
+
+// Every route the server answers, each with its Access declaration (web/access.h): the API,
+// uploads, pages, static files. Registers closures only (no database needed): `laurel routes`
+// prints the same table the server uses.
+void add_routes(Router& r);
 
 struct WebOptions {
   bool demo = false;

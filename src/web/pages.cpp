@@ -246,7 +246,7 @@ Response error_page(Ctx& ctx, int status, const std::string& message) {
 }
 
 void add_page_routes(Router& r) {
-  r.add("GET", "/", [](Ctx& ctx) {
+  r.add("GET", "/", {.anonymous = 200, .owner = 200, .other = 200, .organiser = 200}, [](Ctx& ctx) {
     auto list = service::list_calls(ctx.env);
     std::string key;
     for (const auto& c : list) key += c.revision + ",";
@@ -257,14 +257,14 @@ void add_page_routes(Router& r) {
     });
   });
 
-  r.add("GET", "/calls/{slug}", [](Ctx& ctx) {
+  r.add("GET", "/calls/{slug}", {.anonymous = 200, .owner = 200, .other = 200, .organiser = 200}, [](Ctx& ctx) {
     auto c = service::find_call(ctx.env, ctx.req.param("slug"));
     if (!c) return error_for(ctx, c.error());
     return cached_page(ctx, "call", c->revision, [&] { return call_view(ctx, *c); }, c->title.in(ctx.lang));
   });
 
-  r.add("GET", "/register", [](Ctx& ctx) { return register_page(ctx, {}, nullptr, 200); });
-  r.add("POST", "/register", [](Ctx& ctx) {
+  r.add("GET", "/register", {.anonymous = 200, .owner = 200, .other = 200, .organiser = 200}, [](Ctx& ctx) { return register_page(ctx, {}, nullptr, 200); });
+  r.add("POST", "/register", {.anonymous = 303, .owner = 303, .other = 303, .organiser = 303}, [](Ctx& ctx) {
     auto f = form_of(ctx);
     service::Registration reg{field(f, "email"),   field(f, "password"), field(f, "contact_name"),
                               field(f, "phone"),   field(f, "name_zh"),  field(f, "name_en"),
@@ -283,8 +283,8 @@ void add_page_routes(Router& r) {
     return res;
   });
 
-  r.add("GET", "/login", [](Ctx& ctx) { return login_page(ctx, "", "", 200); });
-  r.add("POST", "/login", [](Ctx& ctx) {
+  r.add("GET", "/login", {.anonymous = 200, .owner = 200, .other = 200, .organiser = 200}, [](Ctx& ctx) { return login_page(ctx, "", "", 200); });
+  r.add("POST", "/login", {.anonymous = 303, .owner = 303, .other = 303, .organiser = 303}, [](Ctx& ctx) {
     auto f = form_of(ctx);
     auto s = service::log_in(ctx.env, field(f, "email"), field(f, "password"));
     if (!s) return login_page(ctx, field(f, "email"), ctx.tr(s.error().message), status_for(s.error().code));
@@ -294,14 +294,14 @@ void add_page_routes(Router& r) {
     res.set("Set-Cookie", http::cookie_header("laurel_session", s->token, long(ctx.env.session_ttl.count())));
     return res;
   });
-  r.add("POST", "/logout", [](Ctx& ctx) {
+  r.add("POST", "/logout", {.anonymous = 303, .owner = 303, .other = 303, .organiser = 303}, [](Ctx& ctx) {
     if (ctx.session) service::log_out(ctx.env, ctx.session->token);
     auto res = redirect_with_flash(ctx, "/", "flash.logged_out");
     res.set("Set-Cookie", http::cookie_header("laurel_session", "", 0));
     return res;
   });
 
-  r.add("GET", "/entries", [](Ctx& ctx) {
+  r.add("GET", "/entries", {.anonymous = 303, .owner = 200, .other = 200, .organiser = 200}, [](Ctx& ctx) {
     if (!ctx.actor.signed_in()) return to_login(ctx);
     auto list = service::my_submissions(ctx.env, ctx.actor, true);
     if (!list) return error_for(ctx, list.error());
@@ -322,7 +322,7 @@ void add_page_routes(Router& r) {
                 200, ctx.tr("nav.my_entries"));
   });
 
-  r.add("GET", "/calls/{slug}/apply", [](Ctx& ctx) {
+  r.add("GET", "/calls/{slug}/apply", {.anonymous = 303, .owner = 200, .other = 200, .organiser = 200}, [](Ctx& ctx) {
     if (!ctx.actor.signed_in()) return to_login(ctx);
     auto c = service::find_call(ctx.env, ctx.req.param("slug"));
     if (!c) return error_for(ctx, c.error());
@@ -331,7 +331,7 @@ void add_page_routes(Router& r) {
     return page(ctx, "apply", v, 200, c->title.in(ctx.lang));
   });
 
-  r.add("POST", "/calls/{slug}/entries", [](Ctx& ctx) {
+  r.add("POST", "/calls/{slug}/entries", {.anonymous = 303, .owner = 303, .other = 303, .organiser = 403}, [](Ctx& ctx) {
     if (!ctx.actor.signed_in()) return to_login(ctx);
     auto f = form_of(ctx);
     auto s = service::create_submission(ctx.env, ctx.actor, ctx.req.param("slug"), field(f, "category"), json::object());
@@ -339,7 +339,7 @@ void add_page_routes(Router& r) {
     return redirect_with_flash(ctx, "/entries/" + s->id + "/edit", "flash.started");
   });
 
-  r.add("GET", "/entries/{id}", [](Ctx& ctx) {
+  r.add("GET", "/entries/{id}", {.anonymous = 303, .owner = 200, .other = 404, .organiser = 200}, [](Ctx& ctx) {
     if (!ctx.actor.signed_in()) return to_login(ctx);
     auto s = service::get_submission(ctx.env, ctx.actor, ctx.req.param("id"));
     if (!s) return error_for(ctx, s.error());
@@ -374,7 +374,7 @@ void add_page_routes(Router& r) {
     return page(ctx, "entry_view", v, 200, v["title"].get<std::string>());
   });
 
-  r.add("GET", "/entries/{id}/edit", [](Ctx& ctx) {
+  r.add("GET", "/entries/{id}/edit", {.anonymous = 303, .owner = 200, .other = 404, .organiser = 404}, [](Ctx& ctx) {
     if (!ctx.actor.signed_in()) return to_login(ctx);
     auto s = service::get_submission(ctx.env, ctx.actor, ctx.req.param("id"));
     if (!s || s->owner_id != ctx.actor.id) return error_page(ctx, 404, ctx.tr("error.submission_not_found"));
@@ -384,7 +384,7 @@ void add_page_routes(Router& r) {
     return edit_page(ctx, *s, *c, {}, err, 200);
   });
 
-  r.add("POST", "/entries/{id}", [](Ctx& ctx) {
+  r.add("POST", "/entries/{id}", {.anonymous = 303, .owner = 303, .other = 404, .organiser = 404}, [](Ctx& ctx) {
     if (!ctx.actor.signed_in()) return to_login(ctx);
     auto s = service::get_submission(ctx.env, ctx.actor, ctx.req.param("id"));
     if (!s || s->owner_id != ctx.actor.id) return error_page(ctx, 404, ctx.tr("error.submission_not_found"));
@@ -409,14 +409,14 @@ void add_page_routes(Router& r) {
     return redirect_with_flash(ctx, "/entries/" + s->id + "/edit", "flash.saved");
   });
 
-  r.add("POST", "/entries/{id}/withdraw", [](Ctx& ctx) {
+  r.add("POST", "/entries/{id}/withdraw", {.anonymous = 303, .owner = 303, .other = 404, .organiser = 404}, [](Ctx& ctx) {
     if (!ctx.actor.signed_in()) return to_login(ctx);
     auto s = service::withdraw_submission(ctx.env, ctx.actor, ctx.req.param("id"));
     if (!s) return error_for(ctx, s.error());
     return redirect_with_flash(ctx, "/entries/" + s->id, "flash.withdrawn");
   });
 
-  r.add("GET", "/admin", [](Ctx& ctx) {
+  r.add("GET", "/admin", {.anonymous = 303, .owner = 403, .other = 403, .organiser = 200}, [](Ctx& ctx) {
     if (!ctx.actor.signed_in()) return to_login(ctx);
     if (!ctx.actor.admin()) return error_page(ctx, 403, ctx.tr("error.forbidden"));
     json calls = json::array();
@@ -433,7 +433,7 @@ void add_page_routes(Router& r) {
     return page(ctx, "admin", {{"calls", calls}}, 200, ctx.tr("nav.admin"));
   });
 
-  r.add("GET", "/admin/calls/{slug}/entries", [](Ctx& ctx) {
+  r.add("GET", "/admin/calls/{slug}/entries", {.anonymous = 303, .owner = 403, .other = 403, .organiser = 200}, [](Ctx& ctx) {
     if (!ctx.actor.signed_in()) return to_login(ctx);
     auto c = service::find_call(ctx.env, ctx.req.param("slug"));
     if (!c) return error_for(ctx, c.error());
@@ -465,7 +465,7 @@ void add_page_routes(Router& r) {
                 200, c->title.in(ctx.lang));
   });
 
-  r.add("GET", "/admin/calls/{slug}/entries.csv", [](Ctx& ctx) {
+  r.add("GET", "/admin/calls/{slug}/entries.csv", {.anonymous = 303, .owner = 403, .other = 403, .organiser = 200}, [](Ctx& ctx) {
     if (!ctx.actor.signed_in()) return to_login(ctx);
     auto c = service::find_call(ctx.env, ctx.req.param("slug"));
     if (!c) return error_for(ctx, c.error());

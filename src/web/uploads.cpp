@@ -270,22 +270,22 @@ std::vector<std::string> string_list(const json& j) {
 }  // namespace
 
 void add_upload_routes(Router& r) {
-  r.add("OPTIONS", "/uploads/", options);
-  r.add("OPTIONS", "/uploads/{id}", options);
-  r.add("POST", "/uploads/", create);
-  r.add("GET", "/uploads/{id}", head);  // HEAD (the router answers HEAD with GET's route)
-  r.add("DELETE", "/uploads/{id}", terminate);
-  r.add("PATCH", "/uploads/{id}", [](Ctx& ctx) {
+  r.add("OPTIONS", "/uploads/", {.anonymous = 204, .owner = 204, .other = 204, .organiser = 204}, options);
+  r.add("OPTIONS", "/uploads/{id}", {.anonymous = 204, .owner = 204, .other = 204, .organiser = 204}, options);
+  r.add("POST", "/uploads/", {.anonymous = 401, .owner = 201, .other = 404, .organiser = 404}, create);
+  r.add("GET", "/uploads/{id}", {.anonymous = 401, .owner = 200, .other = 404, .organiser = 404}, head);  // HEAD (the router answers HEAD with GET's route)
+  r.add("DELETE", "/uploads/{id}", {.anonymous = 401, .owner = 204, .other = 404, .organiser = 404}, terminate);
+  r.add("PATCH", "/uploads/{id}", {.anonymous = 401, .owner = 204, .other = 404, .organiser = 404}, [](Ctx& ctx) {
     // Only reached when a PATCH did not stream (it always should); answer plainly.
     return tus_error(ctx, 400, "bad_request", "error.not_found");
   });
 
-  r.add("GET", "/api/v1/materials/{id}", [](Ctx& ctx) {
+  r.add("GET", "/api/v1/materials/{id}", {.anonymous = 401, .owner = 200, .other = 404, .organiser = 200}, [](Ctx& ctx) {
     auto m = service::get_material(ctx.env, ctx.actor, ctx.req.param("id"));
     if (!m) return api_error(ctx, m.error());
     return Response::json(material_json(ctx, *m).dump());
   });
-  r.add("GET", "/api/v1/materials/{id}/content", [](Ctx& ctx) {
+  r.add("GET", "/api/v1/materials/{id}/content", {.anonymous = 401, .owner = 200, .other = 404, .organiser = 200}, [](Ctx& ctx) {
     auto f = service::material_content(ctx.env, ctx.actor, ctx.req.param("id"));
     if (!f) return api_error(ctx, f.error());
     const auto& m = f->material;
@@ -293,14 +293,14 @@ void add_upload_routes(Router& r) {
     if (ctx.req.query_param("download") == "1") inline_ = false;
     return file_answer(ctx, *f, m.content_type, inline_, m.filename);
   });
-  r.add("GET", "/api/v1/materials/{id}/thumbnail", [](Ctx& ctx) {
+  r.add("GET", "/api/v1/materials/{id}/thumbnail", {.anonymous = 401, .owner = 200, .other = 404, .organiser = 200}, [](Ctx& ctx) {
     auto f = service::material_thumbnail(ctx.env, ctx.actor, ctx.req.param("id"));
     if (!f) return api_error(ctx, f.error());
     std::string name = f->material.filename;
     auto dot = name.rfind('.');
     return file_answer(ctx, *f, "image/jpeg", true, (dot == std::string::npos ? name : name.substr(0, dot)) + ".jpg");
   });
-  r.add("PATCH", "/api/v1/materials/{id}", [](Ctx& ctx) {
+  r.add("PATCH", "/api/v1/materials/{id}", {.anonymous = 401, .owner = 200, .other = 404, .organiser = 404}, [](Ctx& ctx) {
     if (!ctx.session) return api_error(ctx, 401, "unauthenticated", "error.unauthenticated");
     auto b = body_json(ctx);
     if (auto* res = std::get_if<Response>(&b)) return *res;
@@ -315,13 +315,13 @@ void add_upload_routes(Router& r) {
     if (!m) return api_error(ctx, m.error());
     return Response::json(material_json(ctx, *m).dump());
   });
-  r.add("DELETE", "/api/v1/materials/{id}", [](Ctx& ctx) {
+  r.add("DELETE", "/api/v1/materials/{id}", {.anonymous = 401, .owner = 204, .other = 404, .organiser = 404}, [](Ctx& ctx) {
     if (!ctx.session) return api_error(ctx, 401, "unauthenticated", "error.unauthenticated");
     auto st = service::remove_material(ctx.env, ctx.actor, ctx.req.param("id"));
     if (!st) return api_error(ctx, st.error());
     return Response{204, {}, {}};
   });
-  r.add("PUT", "/api/v1/submissions/{id}/materials/order", [](Ctx& ctx) {
+  r.add("PUT", "/api/v1/submissions/{id}/materials/order", {.anonymous = 401, .owner = 200, .other = 404, .organiser = 404}, [](Ctx& ctx) {
     if (!ctx.session) return api_error(ctx, 401, "unauthenticated", "error.unauthenticated");
     auto b = body_json(ctx);
     if (auto* res = std::get_if<Response>(&b)) return *res;
