@@ -36,6 +36,8 @@ struct Config {
   std::string files;                 // the file store; default: files/ beside the SQLite database
   long long upload_expiry = 86400;   // seconds an unfinished upload is kept
   long long account_quota = 20LL << 30;
+  std::vector<std::string> trusted_proxies;  // peers whose X-Forwarded-For is believed
+  int password_hashes = 0;                   // at once per process; 0: one per hardware thread
 };
 
 // files/ beside an SQLite database file ("sqlite:data/laurel.db" → data/files).
@@ -63,6 +65,10 @@ void read_config(const std::string& path, Config& c) {
   if (auto v = t["files"].value<std::string>()) c.files = *v;
   if (auto v = t["upload_expiry"].value<int64_t>()) c.upload_expiry = *v;
   if (auto v = t["account_quota"].value<int64_t>()) c.account_quota = *v;
+  if (auto a = t["trusted_proxies"].as_array())
+    for (const auto& e : *a)
+      if (auto v = e.value<std::string>()) c.trusted_proxies.push_back(*v);
+  if (auto v = t["password_hashes"].value<int64_t>()) c.password_hashes = int(*v);
 }
 
 std::string read_file(const std::string& path) {
@@ -142,6 +148,13 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   serve->add_option("--account-quota", account_quota, "Bytes of materials one account may hold (default 20 GiB)")
       ->check(CLI::PositiveNumber);
+  std::vector<std::string> trusted_proxies;
+  int password_hashes = 0;
+  serve->add_option("--trusted-proxy", trusted_proxies,
+                    "Believe X-Forwarded-For from this address or CIDR block (repeatable; default none)");
+  serve->add_option("--password-hashes", password_hashes,
+                    "Password hashes (argon2id, 64 MiB each) run at once (default: one per hardware thread)")
+      ->check(CLI::PositiveNumber);
 
   auto* migrate = app.add_subcommand("migrate", "Apply the database migrations");
 
@@ -199,6 +212,8 @@ int main(int argc, char** argv) {
     if (cfg.files.empty()) cfg.files = default_files_dir(cfg.database);
     if (upload_expiry > 0) cfg.upload_expiry = upload_expiry;
     if (account_quota > 0) cfg.account_quota = account_quota;
+    for (const auto& p : trusted_proxies) cfg.trusted_proxies.push_back(p);
+    if (password_hashes > 0) cfg.password_hashes = password_hashes;
 
     if (pool_size > 0) cfg.pool_size = pool_size;
     auto db = store::open_database(cfg.database, cfg.pool_size);
@@ -215,6 +230,7 @@ int main(int argc, char** argv) {
     }
     env.upload_expiry = std::chrono::seconds(cfg.upload_expiry);
     env.account_quota = cfg.account_quota;
+    env.password_hashes = cfg.password_hashes;
 
     if (*migrate) {
       std::cout << "database " << redacted(cfg.database) << " is up to date\n";
@@ -254,7 +270,7 @@ int main(int argc, char** argv) {
       opt.max_body_bytes = cfg.max_body_bytes;
       service::Worker worker(env);
       env.wake_worker = [&worker] { worker.wake(); };
-      web::WebApp webapp(env, web::WebOptions{cfg.demo});
+      web::WebApp webapp(env, web::WebOptions{cfg.demo, cfg.trusted_proxies});
       opt.stream_prefix = "/uploads/";
       opt.on_listening = [&](unsigned short port) {
         std::cout << "Laurel listening on http://" << opt.host << ":" << port << (cfg.demo ? " (demo mode)" : "")

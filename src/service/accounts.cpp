@@ -1,6 +1,7 @@
 #include "service/accounts.h"
 
 #include <algorithm>
+#include <chrono>
 #include <regex>
 
 #include "core/call.h"
@@ -36,9 +37,55 @@ Account account_of(const store::Row& r) {
 constexpr const char* kAccountCols =
     "id, email, role, contact_name, phone, org_name_zh, org_name_en, org_type, country, overseas";
 
+using namespace std::chrono_literals;
+// See accounts.h for what each limit is for.
+const RateLimit kAccountLimit{10, 15min};   // strangers' attempts on one account
+const RateLimit kAddressLimit{30, 15min};   // attempts from one client address (unknown devices)
+const RateLimit kDeviceLimit{20, 15min};    // attempts from one known device
+const RateLimit kRegisterLimit{20, 1h};     // registrations from one client address
+constexpr std::chrono::milliseconds kHashWait{2000};
+constexpr long long kLastSeenEvery = 300;  // a session's last_seen_at is written at most this often
+
+Error too_many(long long wait) {
+  return Error::make("too_many_attempts", "error.too_many_logins",
+                     {{"minutes", std::to_string((wait + 59) / 60)}, {"seconds", std::to_string(wait)}});
+}
+
+// Every password-hash slot is taken and the queue for them is full or did not move in time.
+Error busy() { return Error::make("too_many_attempts", "error.busy", {{"seconds", "2"}}); }
+
+long long secs_now(Env& env) { return env.now().time_since_epoch().count(); }
+
+// Opens a session (and remembers the device) in a write already begun.
+Session open_session(store::Conn& w, Env& env, const Actor& actor, const ClientInfo& client) {
+  Session s{crypto::random_token(), crypto::random_token(), actor};
+  long long now = secs_now(env);
+  w.exec("DELETE FROM sessions WHERE user_id = ? AND expires_at <= ?", {actor.id, now});
+  w.exec("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at, user_agent, address, "
+         "last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+         {crypto::sha256_hex(s.token), actor.id, s.csrf_token, now, now + (long long)env.session_ttl.count(),
+          client.user_agent.substr(0, 300), client.address.substr(0, 100), now});
+  return s;
+}
+
+// The device cookie to set after a full login: the known one again, or a new one.
+std::string remember_device(store::Conn& w, Env& env, const std::string& user_id, const ClientInfo& client,
+                            bool known) {
+  long long now = secs_now(env);
+  if (known) {
+    w.exec("UPDATE known_devices SET last_seen_at = ? WHERE token_hash = ?", {now, crypto::sha256_hex(client.device_token)});
+    return client.device_token;
+  }
+  std::string token = crypto::random_token();
+  w.exec("INSERT INTO known_devices (token_hash, user_id, created_at, last_seen_at) VALUES (?, ?, ?, ?)",
+         {crypto::sha256_hex(token), user_id, now, now});
+  return token;
+}
+
+
 }  // namespace
 
-Result<Account> register_account(Env& env, const Registration& in) {
+Result<Account> register_account(Env& env, const Registration& in, const ClientInfo& client) {
   Registration r = in;
   r.email = lower(trim(r.email));
   r.contact_name = trim(r.contact_name);
@@ -63,7 +110,21 @@ Result<Account> register_account(Env& env, const Registration& in) {
     if (!valid_utf8(*s)) return Error::make("bad_request", "error.utf8", {{"field", "organization"}});
   if (!e.fields.empty()) return e;
 
-  std::string hash = crypto::hash_password(r.password);  // slow: outside the transaction
+  // Registrations from one address are limited, and counted before the (slow, 64 MiB) hash.
+  std::string rkey = "register-addr:" + client.address;
+  if (client.limit_by_address && !client.address.empty())
+    if (auto wait = reserve(env, {{rkey, kRegisterLimit}}))
+      return Error::make("too_many_attempts", "error.too_many_registrations",
+                         {{"minutes", std::to_string((*wait + 59) / 60)}, {"seconds", std::to_string(*wait)}});
+  std::string hash;
+  {
+    auto slot = password_hash_gate(env).acquire(kHashWait);
+    if (!slot.ok()) {
+      if (client.limit_by_address && !client.address.empty()) refund(env, rkey);
+      return busy();
+    }
+    hash = crypto::hash_password(r.password);  // slow: outside the transaction
+  }
   return in_write(env, [&](store::Conn& conn) -> Result<Account> {
     store::Conn* c = &conn;
     if (c->query_one("SELECT 1 FROM users WHERE email = ?", {r.email}))
@@ -81,34 +142,54 @@ Result<Account> register_account(Env& env, const Registration& in) {
   });
 }
 
-Result<Session> log_in(Env& env, const std::string& email_in, const std::string& password) {
+Result<LoginOutcome> log_in(Env& env, const std::string& email_in, const std::string& password,
+                            const ClientInfo& client) {
   std::string email = lower(trim(email_in));
-  // Guessing one account's password: 10 failures in 15 minutes, then it waits out the window.
-  const RateLimit limit{10, std::chrono::minutes(15)};
-  std::string key = "login:" + email;
-  if (auto wait = rate_limited(env, key, limit))
-    return Error::make("too_many_attempts", "error.too_many_logins",
-                       {{"minutes", std::to_string((*wait + 59) / 60)}, {"seconds", std::to_string(*wait)}});
+  if (email.size() > 254 || password.size() > 4096) return Error::make("invalid_credentials", "error.invalid_credentials");
   std::optional<store::Row> row;
+  bool known = false;
   {
     auto c = env.db.acquire();  // returned before the slow hash below: a pool is never held by argon2
     row = c->query_one("SELECT id, password_hash, role, org_type, email FROM users WHERE email = ?", {email});
+    if (row && !client.device_token.empty() && client.device_token.size() <= 100)
+      known = c->query_one("SELECT 1 FROM known_devices WHERE token_hash = ? AND user_id = ?",
+                           {crypto::sha256_hex(client.device_token), row->str(0)})
+                  .has_value();
   }
-  // Hash even for an unknown e-mail, so the answer's timing does not tell which exist.
-  static const std::string dummy = crypto::hash_password("not a password of anyone");
-  bool ok = crypto::verify_password(row ? row->str(1) : dummy, password) && row;
-  if (!ok) {
-    count_event(env, key, limit);
-    return Error::make("invalid_credentials", "error.invalid_credentials");
+  // Reserve the attempt before the hash runs (atomically: parallel attempts cannot all pass). A
+  // known device has its own allowance, so strangers cannot lock the owner out.
+  std::vector<Reservation> keys;
+  std::string account_key;
+  if (known) {
+    account_key = "login-device:" + crypto::sha256_hex(client.device_token).substr(0, 32);
+    keys.push_back({account_key, kDeviceLimit});
+  } else {
+    account_key = "login:" + email;
+    keys.push_back({account_key, kAccountLimit});
+    if (client.limit_by_address && !client.address.empty())
+      keys.push_back({"login-addr:" + client.address, kAddressLimit});
   }
-  if (rate_limited(env, key, RateLimit{1, limit.window})) clear_events(env, key);  // a success forgets failures
-  Session s{crypto::random_token(), crypto::random_token(), Actor{row->str(0), row->str(4), row->str(2), row->str(3)}};
-  long long now = env.now().time_since_epoch().count();
-  return in_write(env, [&](store::Conn& w) -> Result<Session> {
-    w.exec("DELETE FROM sessions WHERE user_id = ? AND expires_at <= ?", {s.actor.id, now});
-    w.exec("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-           {crypto::sha256_hex(s.token), s.actor.id, s.csrf_token, now, now + (long long)env.session_ttl.count()});
-    return s;
+  if (auto wait = reserve(env, keys)) return too_many(*wait);
+  bool ok = false;
+  {
+    auto slot = password_hash_gate(env).acquire(kHashWait);
+    if (!slot.ok()) {
+      for (const auto& k : keys) refund(env, k.key);  // nothing was checked
+      return busy();
+    }
+    // Hash even for an unknown e-mail, so the answer's timing does not tell which exist.
+    static const std::string dummy = crypto::hash_password("not a password of anyone");
+    ok = crypto::verify_password(row ? row->str(1) : dummy, password) && row;
+  }
+  if (!ok) return Error::make("invalid_credentials", "error.invalid_credentials");
+  Actor actor{row->str(0), row->str(4), row->str(2), row->str(3)};
+  return in_write(env, [&](store::Conn& w) -> Result<LoginOutcome> {
+    // A success forgets the failures of the allowance it used, and gives back its address count.
+    w.exec("DELETE FROM rate_limits WHERE key = ?", {account_key});
+    for (size_t i = 1; i < keys.size(); ++i)
+      w.exec("UPDATE rate_limits SET count = count - 1 WHERE key = ? AND count > 0", {keys[i].key});
+    LoginOutcome out{open_session(w, env, actor, client), remember_device(w, env, actor.id, client, known)};
+    return out;
   });
 }
 

@@ -67,7 +67,7 @@ void add_api_routes(Router& r) {
     service::Registration reg{str_of(j, "email"),       str_of(j, "password"),    str_of(j, "contact_name"),
                               str_of(j, "phone"),       str_of(org, "name_zh"),   str_of(org, "name_en"),
                               str_of(org, "type"),      str_of(org, "country"),   org.value("overseas", false)};
-    auto a = service::register_account(ctx.env, reg);
+    auto a = service::register_account(ctx.env, reg, client_info(ctx));
     if (!a) return api_error(ctx, a.error());
     return ok({{"id", a->id}, {"email", a->email}}, 201);
   });
@@ -76,11 +76,11 @@ void add_api_routes(Router& r) {
     auto b = body_json(ctx);
     if (auto* res = std::get_if<Response>(&b)) return *res;
     const json& j = std::get<json>(b);
-    auto s = service::log_in(ctx.env, str_of(j, "email"), str_of(j, "password"));
+    auto s = service::log_in(ctx.env, str_of(j, "email"), str_of(j, "password"), client_info(ctx));
     if (!s) return api_error(ctx, s.error());
-    auto res = ok({{"csrf_token", s->csrf_token},
-                   {"user", {{"id", s->actor.id}, {"email", s->actor.email}, {"role", s->actor.role}}}});
-    res.set("Set-Cookie", http::cookie_header("laurel_session", s->token, long(ctx.env.session_ttl.count())));
+    const auto& a = s->session.actor;
+    auto res = ok({{"csrf_token", s->session.csrf_token}, {"user", {{"id", a.id}, {"email", a.email}, {"role", a.role}}}});
+    set_login_cookies(ctx, res, *s);
     return res;
   });
 

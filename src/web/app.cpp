@@ -84,6 +84,7 @@ void add_routes(Router& r) {
   add_api_routes(r);
   add_upload_routes(r);
   add_page_routes(r);
+  add_account_routes(r);
   constexpr Access everyone{.anonymous = 200, .owner = 200, .other = 200, .organiser = 200};
   r.add("GET", "/static/{file}", everyone, [](Ctx& ctx) { return static_file(ctx.req, "static/"); });
   r.add("GET", "/static/vendor/{file}", everyone, [](Ctx& ctx) { return static_file(ctx.req, "static/vendor/"); });
@@ -108,6 +109,7 @@ WebApp::WebApp(service::Env& env, WebOptions options)
 void WebApp::begin(Ctx& ctx) {
   http::Request& req = ctx.req;
   ctx.lang = choose_lang(req);
+  std::tie(ctx.client_address, ctx.client_is_remote) = client_address(req, options_.trusted_proxies);
   {
     std::string token = req.cookie("laurel_session");
     if (!token.empty()) ctx.session = service::find_session(env_, token);

@@ -33,6 +33,11 @@ struct Ctx {
   std::string csrf;  // the token forms and the X-CSRF-Token header must carry
   std::vector<std::string> set_cookies;
   std::string flash;  // a one-time notice for the next page (cookie laurel_flash)
+  // The client's address: the peer's, or from X-Forwarded-For when the peer is a trusted proxy.
+  // client_is_remote is false for a loopback address (a proxy not declared trusted, or a local
+  // tool): per-address limits do not apply to it.
+  std::string client_address;
+  bool client_is_remote = true;
 
   std::string tr(std::string_view key, const std::map<std::string, std::string>& params = {}) const {
     return i18n.t(lang, key, params);
@@ -56,6 +61,16 @@ void add_upload_routes(Router& r);
 http::StreamStart upload_patch(Ctx& ctx);  // PATCH /uploads/{id}, the body streaming to disk
 nlohmann::json material_json(Ctx& ctx, const service::Material& m);
 
+// The client's address (see Ctx::client_address) and whether it is a remote one.
+std::pair<std::string, bool> client_address(const http::Request& req, const std::vector<std::string>& trusted_proxies);
+// What the account services need to know of the client (address, known-device cookie, browser).
+service::ClientInfo client_info(const Ctx& ctx);
+// Sets the session cookie and, after a login, the known-device cookie.
+void set_login_cookies(Ctx& ctx, http::Response& res, const service::LoginOutcome& login);
+
+// Account security pages and API: password, sessions, two-factor (web/account_pages.cpp)
+void add_account_routes(Router& r);
+
 // Page side (web/pages.cpp)
 void add_page_routes(Router& r);
 http::Response page(Ctx& ctx, const std::string& name, const nlohmann::json& view, int status = 200,
@@ -69,6 +84,9 @@ void add_routes(Router& r);
 
 struct WebOptions {
   bool demo = false;
+  // Peers whose X-Forwarded-For is believed (addresses or CIDR blocks, e.g. "127.0.0.1",
+  // "10.0.0.0/8"); none by default.
+  std::vector<std::string> trusted_proxies;
 };
 
 class WebApp {

@@ -274,24 +274,28 @@ void add_page_routes(Router& r) {
       e.fields["password2"] = {"rule.password_mismatch", {}};
       return register_page(ctx, f, &e, 422);
     }
-    auto a = service::register_account(ctx.env, reg);
+    auto a = service::register_account(ctx.env, reg, client_info(ctx));
     if (!a) return register_page(ctx, f, &a.error(), status_for(a.error().code));
-    auto s = service::log_in(ctx.env, reg.email, reg.password);
+    auto s = service::log_in(ctx.env, reg.email, reg.password, client_info(ctx));
     if (!s) return Response::redirect("/login");
     auto res = redirect_with_flash(ctx, "/entries", "flash.registered");
-    res.set("Set-Cookie", http::cookie_header("laurel_session", s->token, long(ctx.env.session_ttl.count())));
+    set_login_cookies(ctx, res, *s);
     return res;
   });
 
   r.add("GET", "/login", {.anonymous = 200, .owner = 200, .other = 200, .organiser = 200}, [](Ctx& ctx) { return login_page(ctx, "", "", 200); });
   r.add("POST", "/login", {.anonymous = 303, .owner = 303, .other = 303, .organiser = 303}, [](Ctx& ctx) {
     auto f = form_of(ctx);
-    auto s = service::log_in(ctx.env, field(f, "email"), field(f, "password"));
-    if (!s) return login_page(ctx, field(f, "email"), ctx.tr(s.error().message), status_for(s.error().code));
+    auto s = service::log_in(ctx.env, field(f, "email"), field(f, "password"), client_info(ctx));
+    if (!s) {
+      auto res = login_page(ctx, field(f, "email"), ctx.tr(s.error().message), status_for(s.error().code));
+      if (s.error().message.params.count("seconds")) res.set("Retry-After", s.error().message.params.at("seconds"));
+      return res;
+    }
     std::string next = safe_local(field(f, "next"));
-    if (next == "/entries" && s->actor.admin()) next = "/admin";
+    if (next == "/entries" && s->session.actor.admin()) next = "/admin";
     auto res = Response::redirect(next);
-    res.set("Set-Cookie", http::cookie_header("laurel_session", s->token, long(ctx.env.session_ttl.count())));
+    set_login_cookies(ctx, res, *s);
     return res;
   });
   r.add("POST", "/logout", {.anonymous = 303, .owner = 303, .other = 303, .organiser = 303}, [](Ctx& ctx) {
