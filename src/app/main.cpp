@@ -32,6 +32,8 @@ struct Config {
   size_t max_body_bytes = 1 << 20;
   int threads = 48;  // handlers block on the database (writes wait for their group commit)
   int pool_size = 16;  // PostgreSQL connections per process
+  int max_connections = 0;               // 0: from the descriptor limit (http::connection_cap)
+  int max_connections_per_address = 1000;  // 0: no limit
   bool demo = false;
   std::string files;                 // the file store; default: files/ beside the SQLite database
   long long upload_expiry = 86400;   // seconds an unfinished upload is kept
@@ -62,6 +64,8 @@ void read_config(const std::string& path, Config& c) {
   if (auto v = t["threads"].value<int64_t>()) c.threads = int(*v);
   if (auto v = t["pool_size"].value<int64_t>()) c.pool_size = int(*v);
   if (auto v = t["demo"].value<bool>()) c.demo = *v;
+  if (auto v = t["max_connections"].value<int64_t>()) c.max_connections = int(*v);
+  if (auto v = t["max_connections_per_address"].value<int64_t>()) c.max_connections_per_address = int(*v);
   if (auto v = t["files"].value<std::string>()) c.files = *v;
   if (auto v = t["upload_expiry"].value<int64_t>()) c.upload_expiry = *v;
   if (auto v = t["account_quota"].value<int64_t>()) c.account_quota = *v;
@@ -141,6 +145,13 @@ int main(int argc, char** argv) {
   serve->add_flag("--demo", demo, "Show calls whose deadline has passed as open, deadline 30 days ahead");
   std::string files;
   long long upload_expiry = 0, account_quota = 0;
+  int max_connections = -1, max_connections_per_address = -1;
+  serve->add_option("--max-connections", max_connections,
+                    "Open connections at most (default: from the file-descriptor limit)")
+      ->check(CLI::NonNegativeNumber);
+  serve->add_option("--max-connections-per-address", max_connections_per_address,
+                    "Open connections from one address at most (default 1000; 0: no limit)")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--files", files, "File store directory (default: files/ beside the SQLite database)");
   std::string serve_files;  // also accepted after `serve`
   serve->add_option("--files", serve_files, "File store directory (as the global --files)");
@@ -216,6 +227,8 @@ int main(int argc, char** argv) {
     if (password_hashes > 0) cfg.password_hashes = password_hashes;
 
     if (pool_size > 0) cfg.pool_size = pool_size;
+    if (max_connections >= 0) cfg.max_connections = max_connections;
+    if (max_connections_per_address >= 0) cfg.max_connections_per_address = max_connections_per_address;
     auto db = store::open_database(cfg.database, cfg.pool_size);
     store::migrate(*db);  // forward only; a no-op when up to date
     auto countries = Countries::load();
@@ -274,6 +287,8 @@ int main(int argc, char** argv) {
       opt.stream_prefix = "/uploads/";
       opt.on_listening = [&](unsigned short port) {
         std::cout << "Laurel listening on http://" << opt.host << ":" << port << (cfg.demo ? " (demo mode)" : "")
+      opt.max_connections = cfg.max_connections;
+      opt.max_connections_per_address = cfg.max_connections_per_address;
                   << std::endl;
       };
       http::serve(

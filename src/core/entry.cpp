@@ -266,6 +266,71 @@ Result<EntryFields> apply_fields(const EntryFields& base, const json& patch) {
   return f;
 }
 
+bool clean_text(std::string_view s) {
+  if (!valid_utf8(s)) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c == '\t' || c == '\n') continue;
+    if (c == '\r' && i + 1 < s.size() && s[i + 1] == '\n') continue;
+    if (c < 0x20 || c == 0x7f) return false;
+    if (c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) < 0xA0) return false;  // U+0080–U+009F
+  }
+  return true;
+}
+
+Status check_patch(const Call& call, const Category& category, const json& patch) {
+  if (!patch.is_object()) return Error::make("bad_request", "error.fields_object");
+  auto bad = [](const std::string& field, const char* key, std::map<std::string, std::string> params = {}) {
+    params["field"] = field;
+    Error e = Error::make("bad_request", key, params);
+    e.fields[field] = Message{key, params};
+    return e;
+  };
+  auto text = [&](const std::string& field, const json& v, size_t max) -> Status {
+    if (v.is_null()) return Ok{};
+    if (!v.is_string()) return type_error(field, "string");
+    const auto& s = v.get_ref<const std::string&>();
+    if (!valid_utf8(s)) return Error::make("bad_request", "error.utf8", {{"field", field}});
+    if (!clean_text(s)) return bad(field, "error.control_characters");
+    if (utf8_length(s) > max) return bad(field, "error.field_too_long", {{"max", std::to_string(max)}});
+    return Ok{};
+  };
+  auto list = [&](const std::string& field, const json& v, size_t max_items, size_t max_each) -> Status {
+    if (v.is_null()) return Ok{};
+    if (!v.is_array()) return type_error(field, "list of strings");
+    if (v.size() > max_items) return bad(field, "error.too_many_items", {{"max", std::to_string(max_items)}});
+    for (const auto& e : v) {
+      if (!e.is_string()) return type_error(field, "list of strings");
+      if (auto st = text(field, e, max_each); !st) return st;
+    }
+    return Ok{};
+  };
+  for (const auto& [key, v] : patch.items()) {
+    auto field_of_call = [&](const char* f) { return call.has_field(f); };
+    Status st = Ok{};
+    if ((key == "title_zh" || key == "title_en") && field_of_call("title")) st = text(key, v, kMaxTitle);
+    else if ((key == "summary_zh" || key == "summary_en") && field_of_call("summary")) st = text(key, v, kMaxSummary);
+    else if (key == "organizations" && field_of_call("organizations"))
+      st = list(key, v, kMaxOrganizations, kMaxOrganization);
+    else if (key == "started_on" && field_of_call("started_on")) st = text(key, v, kMaxDateText);
+    else if (key == "countries" && field_of_call("countries")) st = list(key, v, kMaxCountries, kMaxCountryCode);
+    else if (key == "form" && field_of_call("form")) st = text(key, v, kMaxChoice);
+    else if (key == "criteria" && field_of_call("criteria")) {
+      if (v.is_null()) continue;
+      if (!v.is_object()) return type_error(key, "object");
+      for (const auto& [slug, statement] : v.items()) {
+        bool known = std::any_of(category.criteria.begin(), category.criteria.end(),
+                                 [&](const Criterion& c) { return c.slug == slug; });
+        if (!known) return Error::make("bad_request", "error.unknown_field", {{"field", "criteria." + slug}});
+        if (auto r = text("criteria." + slug, statement, kMaxStatement); !r) return r;
+      }
+    } else
+      return Error::make("bad_request", "error.unknown_field", {{"field", key}});
+    if (!st) return st;
+  }
+  return Ok{};
+}
+
 std::map<std::string, Message> validate_entry(const Call& call, const Category& category, const EntryFields& f,
                                               const CountryCheck& is_country, Days today) {
   std::map<std::string, Message> e;

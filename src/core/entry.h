@@ -34,6 +34,9 @@ inline constexpr size_t kMaxStatement = 10000;
 inline constexpr size_t kMaxOrganizations = 20;
 inline constexpr size_t kMaxOrganization = 300;
 inline constexpr size_t kMaxCountries = 250;
+inline constexpr size_t kMaxDateText = 32;     // started_on as typed (a date is 10)
+inline constexpr size_t kMaxCountryCode = 8;   // an ISO 3166-1 alpha-2 code is 2
+inline constexpr size_t kMaxChoice = 100;      // a content form's name
 
 size_t utf8_length(std::string_view s);
 bool valid_utf8(std::string_view s);
@@ -52,6 +55,16 @@ EntryFields from_json_parts(const nlohmann::json& parts);
 // Applies the keys present in `patch` over `base`. Unknown keys and values of the wrong JSON
 // type are errors ("bad_request"): the content itself may be partial or invalid (drafts).
 Result<EntryFields> apply_fields(const EntryFields& base, const nlohmann::json& patch);
+
+// What every save must meet, draft or not, before anything is read or stored: the patch names
+// only fields of the call and criteria of the category, each value of the right type, valid
+// UTF-8 without control characters (newline and tab are text; "\r\n" counts as a newline), and
+// within the call's limits (lengths, list sizes). "bad_request" naming the field otherwise.
+// A draft may be incomplete; it may never be larger than a finished entry may be.
+Status check_patch(const Call& call, const Category& category, const nlohmann::json& patch);
+// Text a person typed: valid UTF-8, and no C0/C1 control character except tab and newline
+// ("\r\n" included).
+bool clean_text(std::string_view s);
 
 using CountryCheck = std::function<bool(std::string_view code)>;
 // Every rule of submission; field key -> problem. Empty when the entry may be submitted.

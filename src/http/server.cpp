@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -9,7 +11,10 @@
 #include <boost/beast.hpp>
 #include <boost/url.hpp>
 #include <chrono>
+#include <map>
+#include <mutex>
 #include <thread>
+#include <unordered_map>
 
 namespace laurel::http {
 namespace {
@@ -94,10 +99,104 @@ net::awaitable<void> send_too_large(beast::tcp_stream& stream, std::string_view 
   co_await bhttp::async_write(stream, res, use_tuple);
 }
 
+// Open connections, counted in all and per peer address, and the ones waiting for a request's
+// head (idle), oldest first, so that under pressure the longest-idle can be closed.
+class Connections {
+ public:
+  struct Idle {
+    net::any_io_executor executor;  // the session's strand
+    beast::tcp_stream* stream;
+  };
+  void configure(int cap, int per_address) {
+    cap_ = cap;
+    per_address_cap_ = per_address;
+  }
+  int cap() const { return cap_; }
+  int total() const {
+    std::lock_guard lock(m_);
+    return total_;
+  }
+  bool under_pressure() const { return total() * 4 > cap_ * 3; }
+  // Admits a new connection from `address`, or says why not (nullptr: admitted).
+  const char* admit(const std::string& address) {
+    std::lock_guard lock(m_);
+    if (total_ >= cap_) return "connection limit";
+    int& n = per_address_[address];
+    if (per_address_cap_ > 0 && n >= per_address_cap_) {
+      if (n == 0) per_address_.erase(address);
+      return "per-address connection limit";
+    }
+    ++n;
+    ++total_;
+    return nullptr;
+  }
+  void leave(const std::string& address) {
+    std::lock_guard lock(m_);
+    --total_;
+    auto it = per_address_.find(address);
+    if (it != per_address_.end() && --it->second <= 0) per_address_.erase(it);
+  }
+  unsigned long long enter_idle(net::any_io_executor ex, beast::tcp_stream* stream) {
+    std::lock_guard lock(m_);
+    auto id = ++idle_seq_;
+    idle_.emplace(id, Idle{std::move(ex), stream});
+    return id;
+  }
+  void leave_idle(unsigned long long id) {
+    std::lock_guard lock(m_);
+    idle_.erase(id);
+  }
+  // Closes up to `n` of the longest-idle connections (each on its own strand, if still idle).
+  void reap(int n) {
+    std::vector<std::pair<unsigned long long, net::any_io_executor>> victims;
+    {
+      std::lock_guard lock(m_);
+      for (auto it = idle_.begin(); it != idle_.end() && int(victims.size()) < n; ++it)
+        victims.emplace_back(it->first, it->second.executor);
+    }
+    for (auto& [id, ex] : victims)
+      net::post(ex, [this, id = id] {
+        std::lock_guard lock(m_);
+        auto it = idle_.find(id);
+        if (it == idle_.end()) return;  // it got a request meanwhile, or is gone
+        boost::system::error_code ignored;
+        it->second.stream->socket().cancel(ignored);
+        idle_.erase(it);
+      });
+  }
+
+ private:
+  mutable std::mutex m_;
+  int cap_ = 1 << 30, per_address_cap_ = 0, total_ = 0;
+  std::unordered_map<std::string, int> per_address_;
+  std::map<unsigned long long, Idle> idle_;
+  unsigned long long idle_seq_ = 0;
+};
+
+// Logs a repeated condition at most once a second, with how often it happened meanwhile.
+class ThrottledLog {
+ public:
+  template <class F>
+  void note(F&& log) {
+    ++count_;
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_ >= 1s) {
+      log(count_);
+      count_ = 0;
+      last_ = now;
+    }
+  }
+
+ private:
+  unsigned long long count_ = 0;
+  std::chrono::steady_clock::time_point last_{};
+};
+
 struct Shared {
   ServerOptions options;
   Handler handler;
   StreamHandler stream;
+  Connections connections;
 };
 
 // Sends `res` (a string body, or a file slice read in pieces). Returns false if the peer is gone.
@@ -247,22 +346,26 @@ net::awaitable<bool> stream_request(beast::tcp_stream& stream, beast::flat_buffe
   co_return sent && keep_alive;
 }
 
-net::awaitable<void> session(tcp::socket socket, std::shared_ptr<Shared> shared) {
+net::awaitable<void> session(tcp::socket socket, std::shared_ptr<Shared> shared, std::string remote) {
   const auto& opt = shared->options;
+  struct Leave {  // the connection stops counting when the session ends, however it ends
+    Connections& c;
+    const std::string& address;
+    ~Leave() { c.leave(address); }
+  } leave{shared->connections, remote};
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
-  std::string remote;
-  {
-    boost::system::error_code ec;
-    auto ep = stream.socket().remote_endpoint(ec);
-    if (!ec) remote = ep.address().to_string();
-  }
   for (;;) {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(std::uint32_t(opt.max_header_bytes));
     parser.body_limit(boost::none);  // set after the head, when we know whether the body streams
-    stream.expires_after(std::chrono::seconds(opt.keep_alive_seconds));
+    // Waiting for a head: near the connection cap, idle peers get a short time and may be
+    // closed to make room for new ones.
+    bool pressure = shared->connections.under_pressure();
+    stream.expires_after(std::chrono::seconds(pressure ? opt.pressure_idle_seconds : opt.keep_alive_seconds));
+    auto idle_id = shared->connections.enter_idle(stream.get_executor(), &stream);
     auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
+    shared->connections.leave_idle(idle_id);
     if (ec) {
       if (ec == bhttp::error::body_limit)
         co_await send_too_large(stream, parser.get().target(), 11, opt.max_body_bytes);
@@ -324,23 +427,98 @@ net::awaitable<void> session(tcp::socket socket, std::shared_ptr<Shared> shared)
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
 }
 
+// Answers a connection over the limits with a short 503 and closes it (never waits on the peer).
+template <class Socket>
+void refuse(Socket& socket) {
+  static constexpr std::string_view answer =
+      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nRetry-After: 1\r\n"
+      "Connection: close\r\nContent-Length: 34\r\n\r\ntoo many connections, retry later\n";
+  boost::system::error_code ignored;
+  socket.non_blocking(true, ignored);
+  socket.write_some(net::buffer(answer.data(), answer.size()), ignored);
+  socket.shutdown(net::socket_base::shutdown_both, ignored);
+  socket.close(ignored);
+}
+
 net::awaitable<void> listen(tcp::acceptor& acceptor, net::io_context& ioc, std::shared_ptr<Shared> shared) {
+  // A spare descriptor: when the process runs out, it is given up for a moment to accept and
+  // close a waiting connection (its peer learns at once instead of hanging in the backlog).
+  int spare = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  ThrottledLog exhausted, failed, refused;
+  auto backoff = 10ms;
+  net::steady_timer timer(ioc);
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(net::make_strand(ioc), use_tuple);
     if (ec) {
       if (ec == net::error::operation_aborted) co_return;
-      spdlog::warn("accept failed: {}", ec.message());
+      bool no_fds = ec == net::error::no_descriptors || ec.value() == EMFILE || ec.value() == ENFILE ||
+                    ec == net::error::no_buffer_space || ec == net::error::no_memory;
+      if (no_fds) {
+        exhausted.note([&](auto n) {
+          spdlog::warn("accept: out of file descriptors ({} times in the last second; {} connections open)", n,
+                       shared->connections.total());
+        });
+        if (spare >= 0) {
+          ::close(spare);
+          int fd = ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_CLOEXEC);
+          if (fd >= 0) ::close(fd);
+          spare = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+        }
+        shared->connections.reap(64);
+      } else {
+        failed.note([&](auto n) { spdlog::warn("accept failed: {} ({} times in the last second)", ec.message(), n); });
+      }
+      // Back off instead of spinning on an error that will repeat at once.
+      timer.expires_after(backoff);
+      co_await timer.async_wait(use_tuple);
+      backoff = std::min<std::chrono::milliseconds>(backoff * 2, 500ms);
       continue;
     }
+    backoff = 10ms;
+    std::string remote;
+    {
+      boost::system::error_code e2;
+      auto ep = socket.remote_endpoint(e2);
+      if (!e2) remote = ep.address().to_string();
+    }
+    auto& conns = shared->connections;
+    if (const char* why = conns.admit(remote)) {
+      refused.note([&](auto n) { spdlog::warn("refused {} connection(s): {} (last from {})", n, why, remote); });
+      refuse(socket);
+      if (conns.under_pressure()) conns.reap(16);
+      continue;
+    }
+    if (conns.under_pressure()) conns.reap(std::clamp(conns.total() - conns.cap() * 3 / 4, 1, 64));
     auto ex = socket.get_executor();
-    net::co_spawn(ex, session(std::move(socket), shared), net::detached);
+    net::co_spawn(ex, session(std::move(socket), shared, std::move(remote)), net::detached);
   }
 }
 
 }  // namespace
 
+int connection_cap(long descriptor_limit) {
+  long reserve = std::max(256L, descriptor_limit / 4);
+  return int(std::clamp(descriptor_limit - reserve, 16L, 1000000L));
+}
+
 void serve(const ServerOptions& options, Handler handler, StreamHandler stream_handler) {
-  auto shared = std::make_shared<Shared>(Shared{options, std::move(handler), std::move(stream_handler)});
+  // As many descriptors as the system allows this process (the soft limit up to the hard one).
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &rl);
+    ::getrlimit(RLIMIT_NOFILE, &rl);
+  }
+  auto shared = std::make_shared<Shared>();
+  shared->options = options;
+  shared->handler = std::move(handler);
+  shared->stream = std::move(stream_handler);
+  int cap = options.max_connections > 0 ? options.max_connections
+                                        : connection_cap(rl.rlim_cur == RLIM_INFINITY ? 1000000L : long(rl.rlim_cur));
+  shared->connections.configure(cap, options.max_connections_per_address);
+  spdlog::info("at most {} connections ({} from one address)", cap,
+               options.max_connections_per_address > 0 ? std::to_string(options.max_connections_per_address)
+                                                       : std::string("any"));
   int threads = std::max(1, options.threads);
   net::io_context ioc{threads};
   tcp::endpoint endpoint{net::ip::make_address(options.host), options.port};

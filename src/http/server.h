@@ -44,7 +44,19 @@ struct ServerOptions {
   std::string stream_prefix;  // empty: none
   int stream_idle_seconds = 60;  // a streaming body may pause this long between pieces
   int drain_seconds = 20;        // on SIGTERM, how long requests in flight may take to finish
+  // Open connections: past max_connections (0: derived from the descriptor limit, see
+  // connection_cap) or max_connections_per_address from one peer address (0: no limit), a new
+  // connection is answered 503 and closed at once. Above three quarters of the cap, connections
+  // that wait for a request's head are given pressure_idle_seconds instead of keep_alive_seconds,
+  // and the longest-idle ones are closed to make room.
+  int max_connections = 0;
+  int max_connections_per_address = 1000;
+  int pressure_idle_seconds = 5;
 };
+
+// The connection cap for a descriptor limit: what is left after a reserve for files, database
+// connections and the accept loop's spare descriptor.
+int connection_cap(long descriptor_limit);
 
 // Runs until SIGINT or SIGTERM; then stops accepting, lets the requests in flight finish (at most
 // drain_seconds; a second signal stops at once) and returns. Throws when the address cannot be bound.

@@ -11,6 +11,7 @@
 #include <set>
 #include <spdlog/spdlog.h>
 
+#include "core/entry.h"
 #include "core/material.h"
 #include "infra/crypto.h"
 #include "infra/media.h"
@@ -175,7 +176,9 @@ Result<Upload> create_upload(Env& env, const Actor& actor, const NewUpload& rq) 
     if (entry_bytes && entry_bytes->num(0) + rq.length > call.max_entry_bytes)
       return too_large("error.entry_quota", call.max_entry_bytes);
     auto account_bytes = c.query_one(
-        "SELECT (SELECT COALESCE(SUM(size), 0) FROM materials WHERE owner_id = ? AND removed_at IS NULL AND status <> 'rejected') + "
+        // Every byte kept on disk counts: materials removed from a submitted entry stay (its
+        // versions name them) and so stay in the quota; rejected files' bytes are deleted at once.
+        "SELECT (SELECT COALESCE(SUM(size), 0) FROM materials WHERE owner_id = ? AND status <> 'rejected') + "
         "(SELECT COALESCE(SUM(length), 0) FROM uploads WHERE owner_id = ? AND material_id IS NULL AND expires_at > ?)",
         {actor.id, actor.id, t});
     if (account_bytes && account_bytes->num(0) + rq.length > env.account_quota)
@@ -452,6 +455,8 @@ Result<Material> set_caption(Env& env, const Actor& actor, const std::string& id
       Error e = Error::make("invalid", "error.invalid");
       e.fields["caption"] = Message{"error.caption_too_long", {{"max", "1000"}}};
       return e;
+    } else if (!clean_text(*s)) {
+      return Error::make("bad_request", "error.control_characters", {{"field", "caption"}});
     }
   return in_write(env, [&](store::Conn& c) -> Result<Material> {
     c.exec("UPDATE materials SET caption_zh = ?, caption_en = ? WHERE id = ? AND removed_at IS NULL",
@@ -491,23 +496,24 @@ Status remove_material(Env& env, const Actor& actor, const std::string& id) {
   auto t = changeable_entry(env, actor, m->submission_id);
   if (!t) return t.error();
   bool keep_bytes = t->entry.submitted_at.has_value() && m->status != "rejected";  // earlier versions name it
-  if (t->entry.status == SubmissionStatus::submitted && m->status != "rejected") {
-    // A submitted entry must still meet its rules without this material.
-    std::map<std::string, int> counts;
-    {
-      auto c = env.db.acquire();
-      counts = material_counts(*c, m->submission_id);
-    }
-    counts[m->kind] -= 1;
-    auto problems = material_problems(t->call, t->entry.category, counts);
-    if (!problems.empty()) {
-      Error e = Error::make("invalid", "error.material_still_needed");
-      e.fields = std::move(problems);
-      return e;
-    }
-  }
   bool last_reference = false;
   auto r = in_write(env, [&](store::Conn& c) -> Status {
+    // Checked inside the write, on the entry as it now is: two removals racing for the last
+    // required items cannot both pass (PostgreSQL: the entry's row is locked; SQLite: one writer).
+    auto entry = c.query_one("SELECT status FROM submissions WHERE id = ?" + std::string(store::sql::for_update(c.backend())),
+                             {m->submission_id});
+    if (!entry) return Error::make("not_found", "error.material_not_found");
+    if (entry->str(0) == "submitted" && m->status != "rejected") {
+      // A submitted entry must still meet its rules without this material.
+      auto counts = material_counts(c, m->submission_id);
+      counts[m->kind] -= 1;
+      auto problems = material_problems(t->call, t->entry.category, counts);
+      if (!problems.empty()) {
+        Error e = Error::make("invalid", "error.material_still_needed");
+        e.fields = std::move(problems);
+        return e;
+      }
+    }
     if (keep_bytes)
       c.exec("UPDATE materials SET removed_at = ? WHERE id = ? AND removed_at IS NULL", {secs(env.now()), id});
     else
@@ -575,7 +581,19 @@ bool process_material(Env& env, const std::string& material_id, std::string& log
              {message_json(Message{"material.unreadable", {{"kind", "@material.kind." + m.kind}}}), material_id});
     return true;
   });
-  if (!info.ok) spdlog::warn("material {} rejected: {}", material_id, info.error);
+  if (!info.ok) {
+    spdlog::warn("material {} rejected: {}", material_id, info.error);
+    // Rejected bytes are deleted at once (a rejected material counts toward no quota), unless the
+    // same content is also another material that was not rejected.
+    bool unreferenced = false;
+    {
+      auto c = env.db.acquire();
+      auto n = c->query_one("SELECT COUNT(*) FROM materials WHERE (sha256 = ? AND status <> 'rejected') OR thumbnail = ?",
+                            {m.sha256, m.sha256});
+      unreferenced = n && n->num(0) == 0;
+    }
+    if (unreferenced) env.files->remove_blob(m.sha256);
+  }
   return true;
 }
 

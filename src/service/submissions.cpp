@@ -14,12 +14,16 @@ using nlohmann::json;
 
 namespace {
 
-// The entry's columns, with its fields as one JSON object of parts (whole) or only its titles.
+// The entry's columns, with its fields as one JSON object of parts (whole) or, for lists, only
+// its titles and organisations (short, bounded): a list never reads the long texts.
 const std::string& entry_cols(std::string_view backend, bool whole) {
   auto make = [](std::string_view b, bool all) {
+    std::string orgs = "(SELECT " + std::string(store::sql::postgres(b) ? "value::json" : "json(value)") +
+                       " FROM submission_fields WHERE submission_id = s.id AND key = 'organizations')";
     std::string fields = all ? "(SELECT " + store::sql::object_agg(b, "key", "value") +
                                    " FROM submission_fields WHERE submission_id = s.id)"
-                             : store::sql::object_fn(b) + "('title_zh', s.title_zh, 'title_en', s.title_en)";
+                             : store::sql::object_fn(b) + "('title_zh', s.title_zh, 'title_en', s.title_en, "
+                                                          "'organizations', " + orgs + ")";
     return "s.id, s.call_slug, s.category, s.owner_id, s.status, s.receipt, " + fields +
            ", s.version, s.created_at, s.updated_at, s.submitted_at, u.email, u.org_name_zh, u.org_name_en, u.country";
   };
@@ -65,26 +69,26 @@ Result<Submission> load(store::Conn& c, const Actor& actor, const std::string& i
   return s;
 }
 
-// The stored parts a patch touches, as one JSON object of parts.
+// The stored parts a patch touches, as one JSON object of parts. One SQL text whatever the
+// patch names (the keys travel as one JSON array parameter); the patch's keys are already known
+// to be valid (apply_fields ran first).
 json read_parts(store::Conn& c, const std::string& id, const json& patch) {
-  std::string sql = "SELECT " + store::sql::object_agg(c.backend(), "key", "value") +
-                    " FROM submission_fields WHERE submission_id = ? AND (FALSE";
-  store::Params p{id};
+  static const auto make = [](std::string_view b) {
+    return "SELECT " + store::sql::object_agg(b, "key", "value") +
+           " FROM submission_fields WHERE submission_id = ? AND (" + store::sql::in_json_array(b, "key") +
+           " OR (? = 1 AND key LIKE 'criteria.%'))";
+  };
+  static const std::string sqlite_sql = make("sqlite"), pg_sql = make("postgresql");
+  json keys = json::array();
+  long long all_criteria = 0;
   if (patch.is_object())
     for (const auto& [key, v] : patch.items()) {
-      if (key != "criteria") {
-        sql += " OR key = ?";
-        p.push_back(key);
-      } else if (v.is_object()) {
-        for (const auto& [slug, statement] : v.items()) {
-          sql += " OR key = ?";
-          p.push_back("criteria." + slug);
-        }
-      } else {
-        sql += " OR key LIKE 'criteria.%'";
-      }
+      if (key != "criteria") keys.push_back(key);
+      else if (v.is_object())
+        for (const auto& [slug, statement] : v.items()) keys.push_back("criteria." + slug);
+      else all_criteria = 1;
     }
-  auto row = c.query_one(sql + ")", p);
+  auto row = c.query_one(store::sql::postgres(c.backend()) ? pg_sql : sqlite_sql, {id, keys.dump(), all_criteria});
   auto j = json::parse(row ? row->str(0) : "{}", nullptr, false);
   return j.is_object() ? j : json::object();
 }
@@ -242,7 +246,10 @@ Result<Submission> create_submission(Env& env, const Actor& actor, const std::st
   if (!call->allows_applicant_type(actor.org_type)) return Error::make("not_eligible", "error.not_eligible");
   Instant now = env.now();
   if (auto st = accepting(*call, now); !st) return st.error();
-  auto f = apply_fields(EntryFields{}, fields.is_null() ? json::object() : fields);
+  static const json empty = json::object();
+  const json& patch = fields.is_null() ? empty : fields;
+  if (auto st = check_patch(*call, *call->category(category), patch); !st) return st.error();
+  auto f = apply_fields(EntryFields{}, patch);
   if (!f) return f.error();
   Submission s;
   s.id = crypto::random_id();
@@ -287,12 +294,24 @@ Result<Submission> save_submission(Env& env, const Actor& actor, const std::stri
   // the write then only stores the result if nobody changed the entry meanwhile (its version),
   // otherwise the save is done again on the newer entry.
   return retrying([&]() -> Result<Submission> {
+    std::optional<Submission> head;
+    {
+      auto c = env.db.acquire();
+      auto loaded = load(*c, actor, id, false);
+      if (!loaded) return loaded.error();
+      head = std::move(*loaded);
+    }
+    if (auto st = may_change(actor, *head); !st) return st.error();
+    // The patch is checked against the call before any of it reaches SQL: known keys, types,
+    // the call's limits (a draft is never larger than a finished entry may be).
+    auto call = find_call(env, head->call);
+    if (!call) return call.error();
+    const Category* cat = call->category(head->category);
+    if (!cat) return Error::make("not_found", "error.category_not_found");
+    if (auto st = check_patch(*call, *cat, patch); !st) return st.error();
     Submission s;
     {
       auto c = env.db.acquire();
-      auto head = load(*c, actor, id, false);
-      if (!head) return head.error();
-      if (auto st = may_change(actor, *head); !st) return st.error();
       if (head->status == SubmissionStatus::submitted) {
         // A submitted entry must still meet every rule after the change: read all of it.
         auto whole = load(*c, actor, id);
@@ -308,8 +327,6 @@ Result<Submission> save_submission(Env& env, const Actor& actor, const std::stri
         s.fields = std::move(base);
       }
     }
-    auto call = find_call(env, s.call);
-    if (!call) return call.error();
     if (call_status(*call, env.now()) == CallStatus::closed) return Error::make("deadline_passed", "error.deadline_passed");
     auto f = apply_fields(s.fields, patch);
     if (!f) return f.error();
@@ -414,7 +431,7 @@ Result<std::vector<Submission>> call_submissions(Env& env, const Actor& actor, c
   if (!actor.admin()) return Error::make("forbidden", "error.forbidden");
   auto call = find_call(env, call_slug);
   if (!call) return call.error();
-  std::string sql = "SELECT " + entry_cols(env.db.backend(), true) + kFrom + "WHERE s.call_slug = ?";
+  std::string sql = "SELECT " + entry_cols(env.db.backend(), false) + kFrom + "WHERE s.call_slug = ?";
   store::Params p{call_slug};
   if (!filter.category.empty()) sql += " AND s.category = ?", p.push_back(filter.category);
   if (!filter.status.empty()) sql += " AND s.status = ?", p.push_back(filter.status);

@@ -22,6 +22,12 @@ inline std::string array_agg(std::string_view backend, std::string_view expr, st
 }
 // json_object('k', v, …) / json_build_object('k', v, …)
 inline std::string object_fn(std::string_view backend) { return postgres(backend) ? "json_build_object" : "json_object"; }
+// `column IN` the strings of one parameter holding a JSON array: one SQL text for any number of
+// values (SQL whose shape depends on request data would fill the prepared-statement cache).
+inline std::string in_json_array(std::string_view backend, std::string_view column) {
+  if (postgres(backend)) return std::string(column) + " IN (SELECT json_array_elements_text(?::json))";
+  return std::string(column) + " IN (SELECT value FROM json_each(?))";
+}
 // Locks the rows a SELECT reads until the transaction ends (SQLite: the write lock already does).
 inline std::string_view for_update(std::string_view backend) { return postgres(backend) ? " FOR UPDATE" : ""; }
 

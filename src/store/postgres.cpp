@@ -1,5 +1,5 @@
 // PostgreSQL back end through libpq: a pool of connections of a configured size, statements
-// prepared once per connection, `?` placeholders turned into $1, $2, … . A write is one
+// prepared once per connection (at most kStatementCacheSize, least recently used deallocated), `?` placeholders turned into $1, $2, … . A write is one
 // transaction (PostgreSQL commits concurrent transactions in parallel, so no group writer is
 // needed); a serialization failure or deadlock is retried. A lost or refused connection raises
 // DbError (the web layer answers 503) and the pool reconnects by itself on the next request.
@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "store/db.h"
+#include "store/statement_cache.h"
 
 namespace laurel::store {
 namespace {
@@ -64,6 +65,7 @@ class PgConn final : public Conn {
   }
   ~PgConn() override {
     if (conn_) PQfinish(conn_);
+    conn_ = nullptr;  // the statement cache, destroyed after this, has nothing left to deallocate
   }
   bool healthy() const { return conn_ && PQstatus(conn_) == CONNECTION_OK; }
   bool idle() const { return conn_ && PQtransactionStatus(conn_) == PQTRANS_IDLE; }
@@ -98,17 +100,18 @@ class PgConn final : public Conn {
 
  private:
   void run(std::string_view sql, const Params& params, std::vector<Row>* rows) {
-    auto it = prepared_.find(std::string(sql));
-    if (it == prepared_.end()) {
-      std::string name = "s" + std::to_string(prepared_.size() + 1);
-      PGresult* res = PQprepare(conn_, name.c_str(), numbered(sql).c_str(), 0, nullptr);
+    deallocate_pending();
+    const std::string* name = prepared_.find(sql);
+    if (!name) {
+      std::string fresh = "s" + std::to_string(++statements_made_);
+      PGresult* res = PQprepare(conn_, fresh.c_str(), numbered(sql).c_str(), 0, nullptr);
       if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         auto e = error_of(res, conn_, "prepare");
         PQclear(res);
         throw e;
       }
       PQclear(res);
-      it = prepared_.emplace(std::string(sql), name).first;
+      name = &prepared_.put(std::string(sql), std::move(fresh));
     }
     std::vector<std::string> text(params.size());
     std::vector<const char*> values(params.size());
@@ -121,7 +124,7 @@ class PgConn final : public Conn {
         values[i] = text[i].c_str();
       }
     }
-    PGresult* res = PQexecPrepared(conn_, it->second.c_str(), int(values.size()), values.data(), nullptr, nullptr, 0);
+    PGresult* res = PQexecPrepared(conn_, name->c_str(), int(values.size()), values.data(), nullptr, nullptr, 0);
     auto st = PQresultStatus(res);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
       auto e = error_of(res, conn_, "query");
@@ -146,8 +149,20 @@ class PgConn final : public Conn {
     PQclear(res);
   }
 
+  // Statements evicted from the cache are deallocated on the server too — at once, or, inside a
+  // failed transaction (where PostgreSQL refuses every command), before the next statement.
+  void deallocate_pending() {
+    if (pending_deallocation_.empty() || !conn_ || PQtransactionStatus(conn_) == PQTRANS_INERROR) return;
+    for (const auto& n : pending_deallocation_) PQclear(PQexec(conn_, ("DEALLOCATE " + n).c_str()));
+    pending_deallocation_.clear();
+  }
+
   PGconn* conn_ = nullptr;
-  std::unordered_map<std::string, std::string> prepared_;
+  std::vector<std::string> pending_deallocation_;
+  long long statements_made_ = 0;
+  StatementCache<std::string> prepared_{kStatementCacheSize, [this](std::string& n) {
+                                          if (conn_) pending_deallocation_.push_back(n);
+                                        }};
   long long changes_ = 0;
 };
 

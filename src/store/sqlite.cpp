@@ -1,6 +1,6 @@
 // SQLite back end: WAL, synchronous=FULL (a commit is on disk before it returns), foreign keys
 // on, a busy timeout so writers queue instead of failing. Statements are prepared once per
-// connection and reused.
+// connection and reused (at most kStatementCacheSize of them, least recently used evicted).
 #include <sqlite3.h>
 
 #include <condition_variable>
@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "store/db.h"
+#include "store/statement_cache.h"
 
 namespace laurel::store {
 namespace {
@@ -31,7 +32,7 @@ class SqliteConn final : public Conn {
     script("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-512;");
   }
   ~SqliteConn() override {
-    for (auto& [sql, st] : stmts_) sqlite3_finalize(st);
+    stmts_.clear();
     sqlite3_close(db_);
   }
 
@@ -92,17 +93,15 @@ class SqliteConn final : public Conn {
   }
 
   sqlite3_stmt* prepare(std::string_view sql, const Params& params) {
-    std::string key(sql);
-    auto it = stmts_.find(key);
     sqlite3_stmt* st;
-    if (it != stmts_.end()) {
-      st = it->second;
+    if (sqlite3_stmt** cached = stmts_.find(sql)) {
+      st = *cached;
       sqlite3_reset(st);
       sqlite3_clear_bindings(st);
     } else {
-      int rc = sqlite3_prepare_v2(db_, key.c_str(), int(key.size()), &st, nullptr);
-      if (rc != SQLITE_OK) throw error(rc, std::string(sqlite3_errmsg(db_)) + " in: " + key);
-      stmts_.emplace(std::move(key), st);
+      int rc = sqlite3_prepare_v2(db_, sql.data(), int(sql.size()), &st, nullptr);
+      if (rc != SQLITE_OK) throw error(rc, std::string(sqlite3_errmsg(db_)) + " in: " + std::string(sql));
+      stmts_.put(std::string(sql), st);
     }
     for (size_t i = 0; i < params.size(); ++i) {
       int idx = int(i) + 1;
@@ -127,7 +126,7 @@ class SqliteConn final : public Conn {
   }
 
   sqlite3* db_ = nullptr;
-  std::unordered_map<std::string, sqlite3_stmt*> stmts_;
+  StatementCache<sqlite3_stmt*> stmts_{kStatementCacheSize, [](sqlite3_stmt*& st) { sqlite3_finalize(st); }};
 };
 
 // Group commit: one writer thread owns the write connection. Writers queue their steps; the

@@ -1,6 +1,7 @@
 // The JSON API under /api/v1 (docs/api.md): the same services as the pages.
 #include <nlohmann/json.hpp>
 
+#include "core/json_input.h"
 #include "service/accounts.h"
 #include "service/calls.h"
 #include "service/materials.h"
@@ -35,9 +36,12 @@ std::variant<json, Response> body_json(Ctx& ctx) {
   std::string ct = ctx.req.header("content-type");
   if (!ctx.req.body.empty() && ct.rfind("application/json", 0) != 0)
     return api_error(ctx, 415, "unsupported_media_type", "error.json_expected");
-  auto j = json::parse(ctx.req.body.empty() ? "{}" : ctx.req.body, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return api_error(ctx, 400, "bad_request", "error.malformed_json");
-  return j;
+  // Bounded while parsing (depth, members, items): a hostile document is refused before it is
+  // built. Handlers then read it through references, never copying it.
+  auto j = parse_json_bounded(ctx.req.body.empty() ? std::string_view("{}") : std::string_view(ctx.req.body));
+  if (!j) return api_error(ctx, j.error());
+  if (!j->is_object()) return api_error(ctx, 400, "bad_request", "error.malformed_json");
+  return std::move(*j);
 }
 
 namespace {
@@ -49,6 +53,13 @@ std::string str_of(const json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// The member `key` of `j` (an object), or an empty object when absent; never a copy.
+const json& member_or_empty(const json& j, const char* key) {
+  static const json empty = json::object();
+  auto it = j.find(key);
+  return it == j.end() ? empty : *it;
+}
+
 Response need_login(Ctx& ctx) { return api_error(ctx, 401, "unauthenticated", "error.unauthenticated"); }
 
 }  // namespace
@@ -58,7 +69,7 @@ void add_api_routes(Router& r) {
     auto b = body_json(ctx);
     if (auto* res = std::get_if<Response>(&b)) return *res;
     const json& j = std::get<json>(b);
-    json org = j.value("organization", json::object());
+    const json& org = member_or_empty(j, "organization");
     if (!org.is_object()) return api_error(ctx, 400, "bad_request", "error.malformed_json");
     for (const char* k : {"email", "password", "contact_name", "phone"})
       if (j.contains(k) && !j[k].is_string()) return api_error(ctx, 400, "bad_request", "error.malformed_json");
@@ -66,7 +77,7 @@ void add_api_routes(Router& r) {
       return api_error(ctx, 400, "bad_request", "error.malformed_json");
     service::Registration reg{str_of(j, "email"),       str_of(j, "password"),    str_of(j, "contact_name"),
                               str_of(j, "phone"),       str_of(org, "name_zh"),   str_of(org, "name_en"),
-                              str_of(org, "type"),      str_of(org, "country"),   org.value("overseas", false)};
+                              str_of(org, "type"),      str_of(org, "country"),   org.contains("overseas") && org["overseas"].get<bool>()};
     auto a = service::register_account(ctx.env, reg, client_info(ctx));
     if (!a) return api_error(ctx, a.error());
     return ok({{"id", a->id}, {"email", a->email}}, 201);
@@ -111,7 +122,7 @@ void add_api_routes(Router& r) {
     const json& j = std::get<json>(b);
     if (j.contains("category") && !j["category"].is_string()) return api_error(ctx, 400, "bad_request", "error.malformed_json");
     auto s = service::create_submission(ctx.env, ctx.actor, ctx.req.param("slug"), str_of(j, "category"),
-                                        j.value("fields", json::object()));
+                                        member_or_empty(j, "fields"));
     if (!s) return api_error(ctx, s.error());
     return ok(to_json(*s), 201);
   });
@@ -140,7 +151,7 @@ void add_api_routes(Router& r) {
     auto b = body_json(ctx);
     if (auto* res = std::get_if<Response>(&b)) return *res;
     const json& j = std::get<json>(b);
-    auto s = service::save_submission(ctx.env, ctx.actor, ctx.req.param("id"), j.value("fields", json::object()));
+    auto s = service::save_submission(ctx.env, ctx.actor, ctx.req.param("id"), member_or_empty(j, "fields"));
     if (!s) return api_error(ctx, s.error());
     json out = to_json(*s);
     out.erase("fields");  // autosave sends long texts often: the answer does not echo them back

@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "core/entry.h"
+#include "core/spreadsheet.h"
 #include "service/accounts.h"
 #include "service/calls.h"
 #include "service/submissions.h"
@@ -223,15 +224,7 @@ Response edit_page(Ctx& ctx, const service::Submission& s, const Call& call,
   return page(ctx, "entry_edit", v, status, ctx.tr("entry.edit"));
 }
 
-std::string csv_cell(std::string s) {
-  if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@')) s = "'" + s;  // no formulas
-  std::string out;
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return "\"" + out + "\"";
-}
+std::string csv_cell(const std::string& s) { return csv_field(s); }  // quoted, never a formula
 
 }  // namespace
 

@@ -305,12 +305,15 @@ void add_upload_routes(Router& r) {
     auto b = body_json(ctx);
     if (auto* res = std::get_if<Response>(&b)) return *res;
     const json& j = std::get<json>(b);
-    json cap = j.value("caption", json::object());
+    static const json none = json::object();
+    auto found = j.find("caption");
+    const json& cap = found == j.end() ? none : *found;  // a reference: the parsed document is never copied
     if (!cap.is_object() || (cap.contains("zh") && !cap["zh"].is_string()) || (cap.contains("en") && !cap["en"].is_string()))
       return api_error(ctx, 400, "bad_request", "error.malformed_json");
     auto current = service::get_material(ctx.env, ctx.actor, ctx.req.param("id"));
     if (!current) return api_error(ctx, current.error());
-    Text caption{cap.value("zh", current->caption.zh), cap.value("en", current->caption.en)};
+    Text caption{cap.contains("zh") ? cap["zh"].get<std::string>() : current->caption.zh,
+                 cap.contains("en") ? cap["en"].get<std::string>() : current->caption.en};
     auto m = service::set_caption(ctx.env, ctx.actor, ctx.req.param("id"), caption);
     if (!m) return api_error(ctx, m.error());
     return Response::json(material_json(ctx, *m).dump());
