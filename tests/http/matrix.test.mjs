@@ -1,0 +1,263 @@
+// Route × role × object matrix (issue 9): every route of the router's own table (`laurel routes
+// --json`), for every role (anonymous, applicant A = owner, applicant B = other, organiser), on
+// applicant A's objects, answers the status declared next to the route (web/access.h).
+// A route without a declaration, or a role without a status, fails here by name.
+//
+// Requests are well-formed — valid CSRF token, a sensible body — so the status is decided by
+// permission. Reads share one set of A's objects; each change gets a fresh set, sent by the
+// other roles first and by the owner last, so a wrongly allowed change shows as a failure
+// without spoiling the owner's request. A session a route ends (logout) is opened again.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import {
+  startServer, newApplicant, adminClient, Client, createDraft, fullAwardFields, getCall, accountBody,
+  callToml, shanghaiLocal, uniqueEmail, BIN, REPO, AWARD, APPLICANT_PASSWORD, ADMIN_EMAIL, ADMIN_PASSWORD,
+} from './harness.mjs';
+import { TUS, OCTETS, encodeMetadata, mustCreate, uploadFile, waitMaterial } from './tus.mjs';
+import { pngBytes, pdfBytes } from './fixtures.mjs';
+
+/** The roles the test can act as, in the order each route is tried (the owner last). */
+const ROLES = ['anonymous', 'other', 'organiser', 'owner'];
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** The router's table: [{ method, pattern, access: {role: status|null} | null }]. */
+function routeTable() {
+  const r = spawnSync(BIN, ['routes', '--json'], { cwd: REPO, encoding: 'utf8', timeout: 30_000 });
+  if (r.error) throw new Error(`laurel routes --json failed to run: ${r.error.message}`);
+  try {
+    return JSON.parse(r.stdout);
+  } catch (e) {
+    throw new Error(`laurel routes --json printed no JSON (exit ${r.status}): ${r.stdout.slice(0, 300)}\n${r.stderr}`);
+  }
+}
+
+/** What is missing from the table's declarations, one line per problem. */
+function declarationProblems(table) {
+  const out = [];
+  for (const r of table) {
+    const name = `${r.method} ${r.pattern}`;
+    if (!r.access) {
+      out.push(`${name}: no declaration (add {.anonymous = …, .owner = …, .other = …, .organiser = …} to its r.add)`);
+      continue;
+    }
+    for (const role of ROLES) {
+      if (!Number.isInteger(r.access[role])) out.push(`${name}: no status declared for ${role}`);
+    }
+    for (const role of Object.keys(r.access)) {
+      if (!ROLES.includes(role)) out.push(`${name}: role ${role} is declared but this test cannot act as it yet`);
+    }
+  }
+  return out;
+}
+
+describe('route × role × object matrix', () => {
+  const table = routeTable();
+  let server;
+  let category;
+  const actors = {}; // role → { client, email, password } (anonymous: client only)
+  let shared; // A's objects for reads
+
+  before(async () => {
+    server = await startServer();
+    const [a, b, org] = await Promise.all([newApplicant(server), newApplicant(server), adminClient(server)]);
+    actors.owner = { client: a, email: a.email, password: APPLICANT_PASSWORD };
+    actors.other = { client: b, email: b.email, password: APPLICANT_PASSWORD };
+    actors.organiser = { client: org, email: ADMIN_EMAIL, password: ADMIN_PASSWORD };
+    // Anonymous: no session, but the CSRF cookie a browser would have from any page.
+    const anon = new Client(server.url);
+    await anon.request('GET', '/login');
+    anon.csrf = anon.cookies.get('laurel_csrf');
+    if (!anon.csrf) throw new Error('GET /login set no laurel_csrf cookie');
+    actors.anonymous = { client: anon };
+    const call = await getCall(a, AWARD);
+    category = call.categories[0].slug;
+    shared = await objects(new Set(['draft', 'submitted', 'material', 'upload']), { processed: true });
+  });
+
+  after(async () => {
+    if (server) await server.stop();
+  });
+
+  /**
+   * A fresh set of A's objects: `draft` (a complete draft: every field and the required
+   * document, plus an image `material`), `submitted` (a submitted entry), `upload` (an unfinished
+   * upload of an image to the draft). Only what `needs` names is made.
+   */
+  async function objects(needs, { processed = false } = {}) {
+    const a = actors.owner.client;
+    const o = {};
+    const complete = async () => {
+      const id = await createDraft(a, AWARD, category, await fullAwardFields(a, category));
+      const doc = await uploadFile(a, id, 'document', 'evidence.pdf', pdfBytes());
+      return { id, doc: doc.materialId };
+    };
+    if (needs.has('draft') || needs.has('material') || needs.has('upload')) {
+      const d = await complete();
+      o.draft = d.id;
+      const img = await uploadFile(a, d.id, 'image', 'photo.png', pngBytes(48, 32));
+      o.material = img.materialId;
+      o.draftMaterials = [d.doc, img.materialId];
+      if (processed) {
+        const m = await waitMaterial(a, d.id, img.materialId);
+        if (!m || m.status !== 'ready' || !m.thumbnail) throw new Error(`image not processed: ${JSON.stringify(m)}`);
+      }
+      if (needs.has('upload')) {
+        o.uploadBytes = pngBytes(40, 30, 7);
+        o.upload = await mustCreate(a, { submission: d.id, kind: 'image', filename: 'pending.png' }, o.uploadBytes.length);
+      }
+    }
+    if (needs.has('submitted')) {
+      const s = await complete();
+      const res = await a.post(`/submissions/${s.id}/submit`, {});
+      if (res.status !== 200) throw new Error(`submit failed: ${res.status} ${res.text.slice(0, 300)}`);
+      o.submitted = s.id;
+    }
+    return o;
+  }
+
+  /** Which of A's objects a route's path parameter stands for (null: the test does not know). */
+  function paramObject(method, pattern, name) {
+    if (name === 'slug' || name === 'code' || name === 'file') return name;
+    if (name !== 'id') return null;
+    if (pattern.startsWith('/uploads/')) return 'upload';
+    if (pattern.startsWith('/api/v1/materials/')) return 'material';
+    if (/^\/(api\/v1\/submissions|entries)\/\{id\}\/withdraw$/.test(pattern)) return 'submitted';
+    if (/^\/(api\/v1\/submissions|entries)\/\{id\}/.test(pattern)) return 'draft';
+    return null;
+  }
+
+  function needsOf(route) {
+    const needs = new Set();
+    if (route.method === 'POST' && route.pattern === '/uploads/') needs.add('draft'); // named in Upload-Metadata
+    for (const [, name] of route.pattern.matchAll(/\{([^}]+)\}/g)) {
+      const what = paramObject(route.method, route.pattern, name);
+      if (what === null) throw new Error(`the matrix test does not know what {${name}} stands for in ${route.pattern}: teach paramObject()`);
+      needs.add(what);
+    }
+    return needs;
+  }
+
+  function pathOf(route, o) {
+    return route.pattern.replace(/\{([^}]+)\}/g, (_, name) => {
+      const what = paramObject(route.method, route.pattern, name);
+      if (what === 'slug') return AWARD;
+      if (what === 'code') return 'en';
+      if (what === 'file') return route.pattern.startsWith('/static/vendor/') ? 'tus.min.js' : 'app.css';
+      if (what === 'upload') return o.upload.slice('/uploads/'.length);
+      return o[what];
+    });
+  }
+
+  /** The body and headers of a well-formed request to the route (JSON for the API, a form for pages). */
+  function requestOf(route, o, csrf) {
+    const key = `${route.method} ${route.pattern}`;
+    const headers = {};
+    const json = (v) => { headers['Content-Type'] = 'application/json'; return JSON.stringify(v); };
+    const form = (fields) => {
+      headers['Content-Type'] = 'application/x-www-form-urlencoded';
+      return new URLSearchParams({ _csrf: csrf, ...fields }).toString();
+    };
+    if (route.pattern.startsWith('/uploads')) headers['Tus-Resumable'] = TUS;
+    let body;
+    switch (key) {
+      case 'POST /api/v1/accounts': body = json(accountBody()); break;
+      case 'POST /api/v1/session': body = json({ email: actors.owner.email, password: APPLICANT_PASSWORD }); break;
+      case 'POST /api/v1/calls/{slug}/submissions': body = json({ category, fields: { title_en: 'Matrix entry' } }); break;
+      case 'PATCH /api/v1/submissions/{id}': body = json({ fields: { title_en: 'Edited by the matrix test' } }); break;
+      case 'POST /api/v1/admin/calls': {
+        const n = Math.random().toString(36).slice(2, 8);
+        headers['Content-Type'] = 'application/toml';
+        body = callToml({
+          slug: `matrix-${n}`, prefix: 'MX25', code: 'MX',
+          deadline: shanghaiLocal(new Date(Date.now() + 60 * 86400_000)).slice(0, 16),
+        });
+        break;
+      }
+      case 'PATCH /api/v1/materials/{id}': body = json({ caption: { zh: '说明', en: 'Caption' } }); break;
+      case 'PUT /api/v1/submissions/{id}/materials/order': body = json({ order: [...o.draftMaterials].reverse() }); break;
+      case 'POST /uploads/':
+        headers['Upload-Length'] = String(pngBytes(40, 30, 9).length);
+        headers['Upload-Metadata'] = encodeMetadata({ submission: o.draft, kind: 'image', filename: 'new.png' });
+        break;
+      case 'PATCH /uploads/{id}':
+        headers['Content-Type'] = OCTETS;
+        headers['Upload-Offset'] = '0';
+        body = o.uploadBytes;
+        break;
+      case 'POST /register': {
+        const acc = accountBody();
+        body = form({
+          email: uniqueEmail('matrix'), password: acc.password, password2: acc.password,
+          contact_name: acc.contact_name, phone: acc.phone, name_zh: acc.organization.name_zh,
+          name_en: acc.organization.name_en, type: acc.organization.type, country: acc.organization.country,
+        });
+        break;
+      }
+      case 'POST /login': body = form({ email: actors.owner.email, password: APPLICANT_PASSWORD, next: '/entries' }); break;
+      case 'POST /calls/{slug}/entries': body = form({ category }); break;
+      case 'POST /entries/{id}': body = form({ title_en: 'Saved by the matrix test', action: 'save' }); break;
+      default:
+        if (!SAFE.has(route.method)) body = route.pattern.startsWith('/api/') ? json({}) : form({});
+    }
+    return { path: pathOf(route, o), headers, body };
+  }
+
+  /** Sends as the role without changing the role's cookies (a login route must not switch accounts). */
+  async function send(role, route, o) {
+    const { client } = actors[role];
+    const { path, headers, body } = requestOf(route, o, client.csrf);
+    if (client.cookies.size > 0) headers.Cookie = client.cookieHeader();
+    if (!SAFE.has(route.method) && role !== 'anonymous') headers['X-CSRF-Token'] = client.csrf;
+    const res = await fetch(server.url + path, { method: route.method, headers, body, redirect: 'manual' });
+    const text = await res.text();
+    return { status: res.status, text, path };
+  }
+
+  /** Logs the role in again if a route ended its session. */
+  async function keepSession(role) {
+    if (role === 'anonymous') return;
+    const { client, email, password } = actors[role];
+    const res = await client.get('/submissions');
+    if (res.status === 200) return;
+    const login = await client.login(email, password);
+    if (login.status !== 200) throw new Error(`${role} cannot log in again: ${login.status} ${login.text.slice(0, 200)}`);
+  }
+
+  it('every route declares the status each role gets', () => {
+    assert.ok(table.length > 0, 'laurel routes --json listed no routes');
+    const problems = declarationProblems(table);
+    assert.deepEqual(problems, [], `undeclared:\n  ${problems.join('\n  ')}`);
+  });
+
+  it('every route answers each role as declared, on applicant A\'s objects', async () => {
+    const failures = [];
+    const declared = table.filter((r) => r.access && ROLES.every((role) => Number.isInteger(r.access[role])));
+    // Reads first (on the shared objects), then each change on objects of its own.
+    const ordered = [...declared.filter((r) => SAFE.has(r.method)), ...declared.filter((r) => !SAFE.has(r.method))];
+    let sent = 0;
+    for (const route of ordered) {
+      let o;
+      try {
+        o = SAFE.has(route.method) ? shared : await objects(needsOf(route));
+        if (SAFE.has(route.method)) needsOf(route);
+      } catch (e) {
+        failures.push({ route, role: '-', expected: '-', got: '-', note: e.message });
+        continue;
+      }
+      for (const role of ROLES) {
+        const expected = route.access[role];
+        const res = await send(role, route, o);
+        sent += 1;
+        if (res.status !== expected) {
+          failures.push({ route, role, expected, got: res.status, note: `${res.path} ${res.text.replace(/\s+/g, ' ').slice(0, 140)}` });
+        }
+        if (!SAFE.has(route.method)) await keepSession(role);
+      }
+    }
+    const rows = failures.map((f) => `${`${f.route.method} ${f.route.pattern}`.padEnd(52)} ${String(f.role).padEnd(10)} ` +
+      `declared ${f.expected}  got ${f.got}   ${f.note}`);
+    assert.ok(sent > 0, 'no request was sent');
+    assert.equal(failures.length, 0, `${failures.length} of ${sent} answers differ from the declarations:\n${rows.join('\n')}`);
+  });
+});
