@@ -109,6 +109,8 @@ Result<Account> register_account(Env& env, const Registration& in, const ClientI
   for (const auto* s : {&r.contact_name, &r.phone, &r.org_name_zh, &r.org_name_en})
     if (!valid_utf8(*s)) return Error::make("bad_request", "error.utf8", {{"field", "organization"}});
   if (!e.fields.empty()) return e;
+    if (!clean_text(*s)) return Error::make("bad_request", "error.control_characters", {{"field", "organization"}});
+  }
 
   // Registrations from one address are limited, and counted before the (slow, 64 MiB) hash.
   std::string rkey = "register-addr:" + client.address;

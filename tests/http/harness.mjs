@@ -78,12 +78,14 @@ export function dropDatabase(db) {
  * Start a fresh server. Returns { url, port, db, tmp, files, logs(), alive(), stop(), kill9(),
  * restart(), client() }.
  * opts.extraArgs: more arguments for `laurel serve` (e.g. ['--upload-expiry', '2']);
+ * opts.wrap: a command that execs the server (e.g. ['prlimit', '--nofile=160:160', '--']);
  * opts.keepTmp: stop() leaves the temp dir (database and files) in place.
  * kill9() kills the server with SIGKILL; restart() starts it again (after a kill9(), or killing
  * it first) on the same database and files directory — url and port change, so make new clients.
  */
 export async function startServer(opts = {}) {
   const extraArgs = opts.extraArgs || [];
+  const wrap = opts.wrap || [];
   const keepTmp = !!opts.keepTmp;
   if (!existsSync(BIN)) {
     throw new Error(`laurel binary not found at ${BIN} (set LAUREL_BIN)`);
@@ -114,7 +116,9 @@ export async function startServer(opts = {}) {
 
   async function launch() {
     stdout = keep(stdout + '\n--- (re)start ---\n');
-    child = spawn(BIN, [...dbArgs, 'serve', '--listen', '127.0.0.1:0', '--demo', ...extraArgs], {
+    const argv = [...dbArgs, 'serve', '--listen', '127.0.0.1:0', '--demo', ...extraArgs];
+    child = wrap.length ? spawn(wrap[0], [...wrap.slice(1), BIN, ...argv], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(BIN, argv, {
       cwd: REPO,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -170,6 +174,7 @@ export async function startServer(opts = {}) {
     alive: () => !!running(),
     exitStatus: () => child.exitCode ?? child.signalCode,
     kill9,
+    pid: () => child.pid,
     signal: (sig) => child.kill(sig),
     waitExit: () => (running() ? new Promise((r) => child.once('exit', (code, sig) => r(code ?? sig))) : Promise.resolve(child.exitCode ?? child.signalCode)),
     async restart() {
