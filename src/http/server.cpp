@@ -376,6 +376,12 @@ net::awaitable<void> session(tcp::socket socket, std::shared_ptr<Shared> shared,
         co_await send_plain(stream, bhttp::status::bad_request, 11, "malformed request: " + ec.message() + "\n");
       break;
     }
+    // Beast applies header_limit to what is left unparsed after each read, so a head a little
+    // over the limit can pass it; the limit is on the whole head (request line to blank line).
+    if (n > opt.max_header_bytes) {
+      co_await send_plain(stream, bhttp::status::request_header_fields_too_large, 11, "request header too large\n");
+      break;
+    }
     unsigned version = parser.get().version();
     if (!opt.stream_prefix.empty() && shared->stream && parser.get().method_string() == opt.stream_method &&
         parser.get().target().starts_with(opt.stream_prefix)) {
