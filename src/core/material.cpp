@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 #include "core/call.h"
 
@@ -43,8 +44,14 @@ bool valid_utf8_prefix(std::string_view s, size_t& good) {
   good = 0;
   while (i < s.size()) {
     unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    // RFC 3629: no overlong forms (C0 AF is an overlong '/'), no surrogates, nothing above U+10FFFF.
+    size_t n = c < 0x80 ? 1 : (c >= 0xC2 && c <= 0xDF) ? 2 : (c >> 4) == 14 ? 3 : (c >= 0xF0 && c <= 0xF4) ? 4 : 0;
     if (n == 0 || i + n > s.size()) return false;
+    if (n > 1) {
+      unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
+      unsigned char lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80, hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
+      if (c1 < lo || c1 > hi) return false;
+    }
     for (size_t k = 1; k < n; ++k)
       if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
     i += n;
@@ -155,7 +162,10 @@ std::optional<long long> parse_size(std::string_view s) {
                                                      {"gb", 1000000000}, {"tb", 1000000000000LL}};
   auto m = mult.find(unit);
   if (m == mult.end()) return std::nullopt;
-  double v = std::stod(num);
+  // strtod, not stod: "." and a thousand digits are malformed or too large, not exceptions.
+  char* end = nullptr;
+  double v = std::strtod(num.c_str(), &end);
+  if (end != num.c_str() + num.size()) return std::nullopt;
   double bytes = v * double(m->second);
   if (bytes < 0 || bytes > 9.0e18) return std::nullopt;
   return (long long)std::llround(bytes);
@@ -212,7 +222,9 @@ std::string safe_filename(std::string_view name) {
     std::string stem = r.substr(0, limit - ext.size());
     size_t ok = 0;
     valid_utf8_prefix(stem, ok);  // do not cut a character in half
-    r = stem.substr(0, ok) + ext;
+    stem.resize(ok);
+    while (!stem.empty() && (stem.back() == '.' || stem.back() == ' ')) stem.pop_back();  // the cut may end on one
+    r = stem + ext;
   }
   return r.empty() ? "file" : r;
 }

@@ -48,7 +48,11 @@ Response Response::redirect(std::string location, int status) {
 
 std::optional<std::multimap<std::string, std::string>> parse_form(std::string_view body) {
   std::multimap<std::string, std::string> out;
-  auto params = boost::urls::parse_query(body);
+  // Boost 1.81's parse_query measures its input again with strlen (query_ref(s.data(), …)): it
+  // must be NUL-terminated, which a string_view need not be.
+  if (body.empty()) return out;
+  const std::string text(body);
+  auto params = boost::urls::parse_query(text);
   if (!params) return std::nullopt;
   boost::urls::encoding_opts opt(true);  // '+' is a space in form bodies
   for (auto p : *params) {
