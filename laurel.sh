@@ -11,7 +11,7 @@ cd "$(dirname "$0")"
 BUILD_PACKAGES=(build-essential cmake ninja-build ccache pkg-config git ca-certificates
   libboost1.81-dev libboost-url1.81-dev libsqlite3-dev nlohmann-json3-dev libkainjow-mustache-dev
   libcli11-dev libtomlplusplus-dev libspdlog-dev libhowardhinnant-date-dev libsodium-dev libicu-dev
-  iso-codes tzdata libgtest-dev libjemalloc-dev libmagic-dev libssl-dev libpq-dev
+  iso-codes tzdata libgtest-dev libjemalloc-dev libmagic-dev libssl-dev libpq-dev liboath-dev libqrencode-dev
   ffmpeg libvips-tools)
 TEST_PACKAGES=(chromium fonts-noto-cjk sqlite3 curl wrk nginx-light postgresql-15 postgresql-client-15 time)
 

@@ -40,6 +40,7 @@ struct Config {
   long long account_quota = 20LL << 30;
   std::vector<std::string> trusted_proxies;  // peers whose X-Forwarded-For is believed
   int password_hashes = 0;                   // at once per process; 0: one per hardware thread
+  bool require_organiser_2fa = false;
 };
 
 // files/ beside an SQLite database file ("sqlite:data/laurel.db" → data/files).
@@ -63,9 +64,9 @@ void read_config(const std::string& path, Config& c) {
   if (auto v = t["max_body_bytes"].value<int64_t>()) c.max_body_bytes = size_t(*v);
   if (auto v = t["threads"].value<int64_t>()) c.threads = int(*v);
   if (auto v = t["pool_size"].value<int64_t>()) c.pool_size = int(*v);
-  if (auto v = t["demo"].value<bool>()) c.demo = *v;
   if (auto v = t["max_connections"].value<int64_t>()) c.max_connections = int(*v);
   if (auto v = t["max_connections_per_address"].value<int64_t>()) c.max_connections_per_address = int(*v);
+  if (auto v = t["demo"].value<bool>()) c.demo = *v;
   if (auto v = t["files"].value<std::string>()) c.files = *v;
   if (auto v = t["upload_expiry"].value<int64_t>()) c.upload_expiry = *v;
   if (auto v = t["account_quota"].value<int64_t>()) c.account_quota = *v;
@@ -73,6 +74,7 @@ void read_config(const std::string& path, Config& c) {
     for (const auto& e : *a)
       if (auto v = e.value<std::string>()) c.trusted_proxies.push_back(*v);
   if (auto v = t["password_hashes"].value<int64_t>()) c.password_hashes = int(*v);
+  if (auto v = t["require_organiser_2fa"].value<bool>()) c.require_organiser_2fa = *v;
 }
 
 std::string read_file(const std::string& path) {
@@ -143,8 +145,6 @@ int main(int argc, char** argv) {
   bool demo = false;
   serve->add_option("--listen", listen, "Address and port, e.g. 127.0.0.1:8080 (port 0: any free port)");
   serve->add_flag("--demo", demo, "Show calls whose deadline has passed as open, deadline 30 days ahead");
-  std::string files;
-  long long upload_expiry = 0, account_quota = 0;
   int max_connections = -1, max_connections_per_address = -1;
   serve->add_option("--max-connections", max_connections,
                     "Open connections at most (default: from the file-descriptor limit)")
@@ -152,6 +152,8 @@ int main(int argc, char** argv) {
   serve->add_option("--max-connections-per-address", max_connections_per_address,
                     "Open connections from one address at most (default 1000; 0: no limit)")
       ->check(CLI::NonNegativeNumber);
+  std::string files;
+  long long upload_expiry = 0, account_quota = 0;
   app.add_option("--files", files, "File store directory (default: files/ beside the SQLite database)");
   std::string serve_files;  // also accepted after `serve`
   serve->add_option("--files", serve_files, "File store directory (as the global --files)");
@@ -161,11 +163,13 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   std::vector<std::string> trusted_proxies;
   int password_hashes = 0;
+  bool require_organiser_2fa = false;
   serve->add_option("--trusted-proxy", trusted_proxies,
                     "Believe X-Forwarded-For from this address or CIDR block (repeatable; default none)");
   serve->add_option("--password-hashes", password_hashes,
                     "Password hashes (argon2id, 64 MiB each) run at once (default: one per hardware thread)")
       ->check(CLI::PositiveNumber);
+  serve->add_flag("--require-organiser-2fa", require_organiser_2fa, "Organisers must sign in with a second factor");
 
   auto* migrate = app.add_subcommand("migrate", "Apply the database migrations");
 
@@ -223,12 +227,13 @@ int main(int argc, char** argv) {
     if (cfg.files.empty()) cfg.files = default_files_dir(cfg.database);
     if (upload_expiry > 0) cfg.upload_expiry = upload_expiry;
     if (account_quota > 0) cfg.account_quota = account_quota;
-    for (const auto& p : trusted_proxies) cfg.trusted_proxies.push_back(p);
-    if (password_hashes > 0) cfg.password_hashes = password_hashes;
-
-    if (pool_size > 0) cfg.pool_size = pool_size;
     if (max_connections >= 0) cfg.max_connections = max_connections;
     if (max_connections_per_address >= 0) cfg.max_connections_per_address = max_connections_per_address;
+    for (const auto& p : trusted_proxies) cfg.trusted_proxies.push_back(p);
+    if (password_hashes > 0) cfg.password_hashes = password_hashes;
+    cfg.require_organiser_2fa = cfg.require_organiser_2fa || require_organiser_2fa;
+
+    if (pool_size > 0) cfg.pool_size = pool_size;
     auto db = store::open_database(cfg.database, cfg.pool_size);
     store::migrate(*db);  // forward only; a no-op when up to date
     auto countries = Countries::load();
@@ -244,6 +249,7 @@ int main(int argc, char** argv) {
     env.upload_expiry = std::chrono::seconds(cfg.upload_expiry);
     env.account_quota = cfg.account_quota;
     env.password_hashes = cfg.password_hashes;
+    env.require_organiser_2fa = cfg.require_organiser_2fa;
 
     if (*migrate) {
       std::cout << "database " << redacted(cfg.database) << " is up to date\n";
@@ -281,14 +287,14 @@ int main(int argc, char** argv) {
       opt.port = static_cast<unsigned short>(std::stoi(cfg.listen.substr(colon + 1)));
       opt.threads = cfg.threads;
       opt.max_body_bytes = cfg.max_body_bytes;
+      opt.max_connections = cfg.max_connections;
+      opt.max_connections_per_address = cfg.max_connections_per_address;
       service::Worker worker(env);
       env.wake_worker = [&worker] { worker.wake(); };
       web::WebApp webapp(env, web::WebOptions{cfg.demo, cfg.trusted_proxies});
       opt.stream_prefix = "/uploads/";
       opt.on_listening = [&](unsigned short port) {
         std::cout << "Laurel listening on http://" << opt.host << ":" << port << (cfg.demo ? " (demo mode)" : "")
-      opt.max_connections = cfg.max_connections;
-      opt.max_connections_per_address = cfg.max_connections_per_address;
                   << std::endl;
       };
       http::serve(

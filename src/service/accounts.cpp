@@ -8,6 +8,7 @@
 #include "core/entry.h"
 #include "infra/crypto.h"
 #include "service/rate_limits.h"
+#include "service/two_factor.h"
 #include "service/write.h"
 #include "store/audit.h"
 
@@ -106,11 +107,11 @@ Result<Account> register_account(Env& env, const Registration& in, const ClientI
   const auto& types = applicant_types();
   if (std::find(types.begin(), types.end(), r.org_type) == types.end()) e.fields["organization.type"] = {"rule.org_type", {}};
   if (!env.countries.valid(r.country)) e.fields["organization.country"] = {"rule.country", {}};
-  for (const auto* s : {&r.contact_name, &r.phone, &r.org_name_zh, &r.org_name_en})
+  for (const auto* s : {&r.contact_name, &r.phone, &r.org_name_zh, &r.org_name_en}) {
     if (!valid_utf8(*s)) return Error::make("bad_request", "error.utf8", {{"field", "organization"}});
-  if (!e.fields.empty()) return e;
     if (!clean_text(*s)) return Error::make("bad_request", "error.control_characters", {{"field", "organization"}});
   }
+  if (!e.fields.empty()) return e;
 
   // Registrations from one address are limited, and counted before the (slow, 64 MiB) hash.
   std::string rkey = "register-addr:" + client.address;
@@ -190,26 +191,160 @@ Result<LoginOutcome> log_in(Env& env, const std::string& email_in, const std::st
     w.exec("DELETE FROM rate_limits WHERE key = ?", {account_key});
     for (size_t i = 1; i < keys.size(); ++i)
       w.exec("UPDATE rate_limits SET count = count - 1 WHERE key = ? AND count > 0", {keys[i].key});
-    LoginOutcome out{open_session(w, env, actor, client), remember_device(w, env, actor.id, client, known)};
+    LoginOutcome out;
+    if (has_two_factor(w, actor.id)) {
+      // Half a login: a short-lived challenge, not a session. The device is remembered only
+      // once the second factor is given.
+      out.challenge = crypto::random_token();
+      long long now = secs_now(env);
+      w.exec("DELETE FROM login_challenges WHERE expires_at <= ?", {now});
+      w.exec("INSERT INTO login_challenges (token_hash, user_id, known_device, created_at, expires_at) "
+             "VALUES (?, ?, ?, ?, ?)",
+             {crypto::sha256_hex(out.challenge), actor.id, (long long)known, now, now + kChallengeSeconds});
+      return out;
+    }
+    out.session = open_session(w, env, actor, client);
+    out.device_token = remember_device(w, env, actor.id, client, known);
+    return out;
+  });
+}
+
+Result<LoginOutcome> complete_login(Env& env, const std::string& challenge, const std::string& code,
+                                    const ClientInfo& client) {
+  if (challenge.empty() || challenge.size() > 100) return Error::make("unauthenticated", "error.login_expired");
+  long long now = secs_now(env);
+  std::string hash = crypto::sha256_hex(challenge);
+  // Count the try before the code is checked: 5 per challenge.
+  std::optional<store::Row> ch;
+  env.db.write([&](store::Conn& w) {
+    ch = w.query_one("UPDATE login_challenges SET attempts = attempts + 1 WHERE token_hash = ? AND expires_at > ? "
+                     "AND attempts < 5 RETURNING user_id, known_device",
+                     {hash, now});
+    return true;
+  });
+  if (!ch) return Error::make("unauthenticated", "error.login_expired");
+  if (auto st = use_second_factor(env, ch->str(0), code); !st) {
+    if (st.error().code == "invalid") return Error::make("invalid_credentials", "error.invalid_code");
+    return st.error();
+  }
+  bool known = ch->num(1) != 0;
+  return in_write(env, [&](store::Conn& w) -> Result<LoginOutcome> {
+    w.exec("DELETE FROM login_challenges WHERE token_hash = ?", {hash});
+    if (w.changes() != 1) return Error::make("unauthenticated", "error.login_expired");  // used by a parallel request
+    auto u = w.query_one("SELECT id, email, role, org_type FROM users WHERE id = ?", {ch->str(0)});
+    if (!u) return Error::make("unauthenticated", "error.login_expired");
+    Actor actor{u->str(0), u->str(1), u->str(2), u->str(3)};
+    LoginOutcome out;
+    out.session = open_session(w, env, actor, client);
+    out.session.two_factor = true;
+    // A known device stays known only if the cookie still names this account.
+    bool still_known = known && !client.device_token.empty() &&
+                       w.query_one("SELECT 1 FROM known_devices WHERE token_hash = ? AND user_id = ?",
+                                   {crypto::sha256_hex(client.device_token), actor.id});
+    out.device_token = remember_device(w, env, actor.id, client, still_known);
     return out;
   });
 }
 
 std::optional<Session> find_session(Env& env, const std::string& token) {
   if (token.empty() || token.size() > 100) return std::nullopt;
-  auto c = env.db.acquire();
-  auto row = c->query_one(
-      "SELECT s.csrf_token, u.id, u.email, u.role, u.org_type FROM sessions s JOIN users u ON u.id = s.user_id "
-      "WHERE s.token_hash = ? AND s.expires_at > ?",
-      {crypto::sha256_hex(token), (long long)env.now().time_since_epoch().count()});
+  long long now = secs_now(env);
+  std::string hash = crypto::sha256_hex(token);
+  std::optional<store::Row> row;
+  {
+    auto c = env.db.acquire();
+    row = c->query_one(
+        "SELECT s.csrf_token, u.id, u.email, u.role, u.org_type, s.last_seen_at, "
+        "(SELECT COUNT(*) FROM two_factor t WHERE t.user_id = u.id AND t.enabled_at IS NOT NULL) "
+        "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?",
+        {hash, now});
+  }
   if (!row) return std::nullopt;
-  return Session{token, row->str(0), Actor{row->str(1), row->str(2), row->str(3), row->str(4)}};
+  if (row->null(5) || row->num(5) + kLastSeenEvery <= now)  // the session list's "last seen", a write every 5 minutes at most
+    env.db.write([&](store::Conn& w) {
+      w.exec("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?", {now, hash});
+      return true;
+    });
+  Session s{token, row->str(0), Actor{row->str(1), row->str(2), row->str(3), row->str(4)}};
+  s.two_factor = row->num(6) > 0;
+  return s;
 }
 
 void log_out(Env& env, const std::string& token) {
   env.db.write([&](store::Conn& c) {
     c.exec("DELETE FROM sessions WHERE token_hash = ?", {crypto::sha256_hex(token)});
     return true;
+  });
+}
+
+std::vector<SessionInfo> list_sessions(Env& env, const Session& current) {
+  auto c = env.db.acquire();
+  std::string mine = crypto::sha256_hex(current.token);
+  std::vector<SessionInfo> out;
+  for (const auto& r : c->query("SELECT token_hash, user_agent, address, created_at, COALESCE(last_seen_at, created_at) "
+                                "FROM sessions WHERE user_id = ? AND expires_at > ? ORDER BY created_at DESC",
+                                {current.actor.id, secs_now(env)}))
+    out.push_back(SessionInfo{r.str(0).substr(0, 16), r.str(1), r.str(2), r.num(3), r.num(4), r.str(0) == mine});
+  return out;
+}
+
+Status revoke_session(Env& env, const Session& current, const std::string& id) {
+  if (id.size() != 16) return Error::make("not_found", "error.not_found");
+  return in_write(env, [&](store::Conn& w) -> Status {
+    w.exec("DELETE FROM sessions WHERE user_id = ? AND substr(token_hash, 1, 16) = ?", {current.actor.id, id});
+    if (w.changes() == 0) return Error::make("not_found", "error.not_found");
+    store::audit(w, secs_now(env), current.actor.id, "session_revoke", "user", current.actor.id);
+    return Ok{};
+  });
+}
+
+void log_out_everywhere(Env& env, const Actor& actor) {
+  env.db.write([&](store::Conn& w) {
+    w.exec("DELETE FROM sessions WHERE user_id = ?", {actor.id});
+    w.exec("DELETE FROM login_challenges WHERE user_id = ?", {actor.id});
+    store::audit(w, secs_now(env), actor.id, "log_out_everywhere", "user", actor.id);
+    return true;
+  });
+}
+
+Status change_password(Env& env, const Session& current, const std::string& old_password,
+                       const std::string& new_password) {
+  const std::string& uid = current.actor.id;
+  if (auto m = check_password(new_password, env.common_passwords)) {
+    Error e = Error::make("invalid", "error.invalid");
+    e.fields["new_password"] = *m;
+    return e;
+  }
+  std::string key = "password-check:" + uid;
+  if (auto wait = reserve(env, {{key, kAccountLimit}})) return too_many(*wait);
+  std::string stored;
+  {
+    auto c = env.db.acquire();
+    auto row = c->query_one("SELECT password_hash FROM users WHERE id = ?", {uid});
+    if (!row) return Error::make("unauthenticated", "error.unauthenticated");
+    stored = row->str(0);
+  }
+  std::string hash;
+  {
+    auto slot = password_hash_gate(env).acquire(kHashWait);
+    if (!slot.ok()) {
+      refund(env, key);
+      return busy();
+    }
+    if (!crypto::verify_password(stored, old_password)) {
+      Error e = Error::make("invalid", "error.invalid");
+      e.fields["old_password"] = {"rule.wrong_password", {}};
+      return e;
+    }
+    hash = crypto::hash_password(new_password);
+  }
+  return in_write(env, [&](store::Conn& w) -> Status {
+    w.exec("UPDATE users SET password_hash = ? WHERE id = ?", {hash, uid});
+    w.exec("DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?", {uid, crypto::sha256_hex(current.token)});
+    w.exec("DELETE FROM login_challenges WHERE user_id = ?", {uid});
+    w.exec("DELETE FROM rate_limits WHERE key = ?", {key});
+    store::audit(w, secs_now(env), uid, "password_change", "user", uid);
+    return Ok{};
   });
 }
 

@@ -29,9 +29,10 @@ struct Env {
   std::chrono::seconds upload_expiry{24 * 3600};
   long long account_quota = 20LL << 30;
   std::function<void()> wake_worker = [] {};
-  // How many password hashes (argon2id, 64 MiB each) run at once in this process (0: one per
-  // hardware thread).
+  // Account security: how many password hashes (argon2id, 64 MiB each) run at once in this process
+  // (0: one per hardware thread); whether organisers must use two-factor sign-in.
   int password_hashes = 0;
+  bool require_organiser_2fa = false;
   std::function<Instant()> clock = [] {
     return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
   };

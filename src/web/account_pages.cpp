@@ -2,11 +2,15 @@
 // and the pages and JSON routes of an account's own security — password, sessions, two-factor.
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <array>
+#include <ctime>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "infra/qr.h"
 #include "service/accounts.h"
+#include "service/two_factor.h"
 #include "web/app.h"
 
 namespace laurel::web {
@@ -115,6 +119,337 @@ void set_login_cookies(Ctx& ctx, http::Response& res, const service::LoginOutcom
     res.set("Set-Cookie", http::cookie_header("laurel_device", login.device_token, long(service::kDeviceCookieSeconds)));
 }
 
-void add_account_routes(Router&) {}
+namespace {
+
+constexpr const char* kChallengeCookie = "laurel_challenge";
+
+std::multimap<std::string, std::string> form_of(Ctx& ctx) {
+  auto f = http::parse_form(ctx.req.body);
+  return f ? *f : std::multimap<std::string, std::string>{};
+}
+std::string field(const std::multimap<std::string, std::string>& f, const std::string& k) {
+  auto it = f.find(k);
+  return it == f.end() ? std::string() : it->second;
+}
+std::string str_of(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+Response redirect_flash(const std::string& to, const std::string& flash_key) {
+  auto r = Response::redirect(to);
+  r.set("Set-Cookie", http::cookie_header("laurel_flash", flash_key, 60));
+  return r;
+}
+Response to_login(Ctx& ctx) {
+  return Response::redirect("/login?next=" + http::url_encode(ctx.req.target.empty() ? "/" : ctx.req.target));
+}
+Response need_login_api(Ctx& ctx) { return api_error(ctx, 401, "unauthenticated", "error.unauthenticated"); }
+Response no_content() { return Response{204, {}, {}}; }
+Response with_retry(Response r, const Error& e) {
+  if (e.message.params.count("seconds")) r.set("Retry-After", e.message.params.at("seconds"));
+  return r;
+}
+
+// "2025-06-18 15:59 UTC" — record times are UTC (DESIGN.md); the list shows them as such.
+std::string utc(long long t) {
+  std::time_t tt = t;
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
+  return buf;
+}
+std::string iso(long long t) {
+  std::time_t tt = t;
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// A short, readable name for a browser from its User-Agent.
+std::string device_name(const std::string& ua) {
+  auto has = [&](const char* s) { return ua.find(s) != std::string::npos; };
+  std::string browser = has("Edg/") ? "Edge" : has("Firefox/") ? "Firefox" : has("Chrome/") ? "Chrome"
+                        : has("Safari/") ? "Safari" : has("curl/") ? "curl" : has("node") ? "Node.js" : "";
+  std::string os = has("Android") ? "Android" : has("iPhone") || has("iPad") ? "iOS" : has("Windows") ? "Windows"
+                   : has("Mac OS") ? "macOS" : has("Linux") ? "Linux" : "";
+  if (browser.empty() && os.empty()) return ua.substr(0, 60);
+  return browser + (browser.empty() || os.empty() ? "" : " · ") + os;
+}
+
+json errors_view(Ctx& ctx, const Error& e) {
+  json errors = json::object();
+  for (const auto& [k, m] : e.fields) errors[k] = ctx.tr(m);
+  return errors;
+}
+
+// The account security page: password, sessions, two-factor.
+Response account_page(Ctx& ctx, const Error* err = nullptr, int status = 200) {
+  json sessions = json::array();
+  for (const auto& s : service::list_sessions(ctx.env, *ctx.session))
+    sessions.push_back({{"id", s.id},
+                        {"device", s.user_agent.empty() ? ctx.tr("security.unknown_device") : device_name(s.user_agent)},
+                        {"user_agent", s.user_agent},
+                        {"address", s.address},
+                        {"created", utc(s.created_at)},
+                        {"last_seen", utc(s.last_seen_at)},
+                        {"current", s.current}});
+  auto tf = service::two_factor_status(ctx.env, ctx.actor);
+  json v{{"sessions", sessions},
+         {"two_factor", tf.enabled},
+         {"recovery_left", tf.recovery_codes_left},
+         {"recovery_left_text", ctx.tr("security.recovery_left", {{"count", std::to_string(tf.recovery_codes_left)}})},
+         {"required", ctx.env.require_organiser_2fa && ctx.actor.admin()},
+         {"errors", err ? errors_view(ctx, *err) : json::object()}};
+  if (err) v["error"] = ctx.tr(err->message);
+  return page(ctx, "account", v, status, ctx.tr("security.title"));
+}
+
+Response enrol_page(Ctx& ctx, const service::Enrolment& e, const std::string& error, int status = 200) {
+  json v{{"secret", e.secret},
+         {"secret_grouped", [&] {
+            std::string g;
+            for (size_t i = 0; i < e.secret.size(); i += 4) g += (i ? " " : "") + e.secret.substr(i, 4);
+            return g;
+          }()},
+         {"qr_svg", qr::svg(e.uri, ctx.tr("security.qr_label"))},
+         {"required", ctx.env.require_organiser_2fa && ctx.actor.admin()}};
+  if (!error.empty()) v["error"] = error;
+  return page(ctx, "two_factor_enrol", v, status, ctx.tr("security.enrol_title"));
+}
+
+Response code_page(Ctx& ctx, const std::string& next, const std::string& error, int status = 200) {
+  json v{{"next", next}};
+  if (!error.empty()) v["error"] = error;
+  return page(ctx, "login_two_factor", v, status, ctx.tr("security.code_title"));
+}
+
+std::string safe_local(const std::string& next) {
+  if (next.empty() || next[0] != '/' || (next.size() > 1 && (next[1] == '/' || next[1] == '\\'))) return "";
+  for (char c : next)
+    if (static_cast<unsigned char>(c) < 0x20) return "";
+  return next;
+}
+
+json login_json(const service::LoginOutcome& s) {
+  const auto& a = s.session.actor;
+  return {{"csrf_token", s.session.csrf_token}, {"user", {{"id", a.id}, {"email", a.email}, {"role", a.role}}}};
+}
+
+}  // namespace
+
+std::optional<Response> two_factor_challenge(Ctx& ctx, const service::LoginOutcome& s, bool api, const std::string& next) {
+  if (s.challenge.empty()) return std::nullopt;
+  Response r = api ? Response::json(json{{"error", {{"code", "two_factor_required"}, {"message", ctx.tr("error.two_factor_required")}}},
+                                         {"challenge", s.challenge}}
+                                        .dump(),
+                                    401)
+                   : Response::redirect("/login/two-factor" + (next.empty() ? "" : "?next=" + http::url_encode(next)));
+  r.set("Set-Cookie", http::cookie_header(kChallengeCookie, s.challenge, service::kChallengeSeconds));
+  return r;
+}
+
+std::optional<Response> enrolment_gate(Ctx& ctx) {
+  if (!ctx.env.require_organiser_2fa || !ctx.session || !ctx.actor.admin() || ctx.session->two_factor) return std::nullopt;
+  const std::string& p = ctx.req.path;
+  for (const char* allowed : {"/account/two-factor", "/api/v1/account/two-factor", "/logout", "/static/", "/lang/",
+                              "/healthz", "/api/v1/session"})
+    if (p.rfind(allowed, 0) == 0) return std::nullopt;
+  if (p.rfind("/api/", 0) == 0 || p.rfind("/uploads", 0) == 0)
+    return api_error(ctx, 403, "two_factor_enrolment_required", "error.two_factor_enrolment_required");
+  return Response::redirect("/account/two-factor");
+}
+
+void add_account_routes(Router& r) {
+  // Everyone signed in acts on their own account; nobody on another's.
+  constexpr Access own_page{.anonymous = 303, .owner = 200, .other = 200, .organiser = 200};
+
+  // ---- pages ----
+  r.add("GET", "/account", own_page, [](Ctx& ctx) {
+    if (!ctx.session) return to_login(ctx);
+    return account_page(ctx);
+  });
+  r.add("POST", "/account/password", {.anonymous = 303, .owner = 303, .other = 422, .organiser = 422}, [](Ctx& ctx) {
+    if (!ctx.session) return to_login(ctx);
+    auto f = form_of(ctx);
+    if (field(f, "new_password") != field(f, "new_password2")) {
+      Error e = Error::make("invalid", "error.invalid");
+      e.fields["new_password2"] = {"rule.password_mismatch", {}};
+      return account_page(ctx, &e, 422);
+    }
+    auto st = service::change_password(ctx.env, *ctx.session, field(f, "old_password"), field(f, "new_password"));
+    if (!st) return with_retry(account_page(ctx, &st.error(), status_for(st.error().code)), st.error());
+    return redirect_flash("/account", "flash.password_changed");
+  });
+  r.add("POST", "/account/sessions/{id}/revoke", {.anonymous = 303, .owner = 303, .other = 404, .organiser = 404},
+        [](Ctx& ctx) {
+          if (!ctx.session) return to_login(ctx);
+          auto sessions = service::list_sessions(ctx.env, *ctx.session);
+          bool current = std::any_of(sessions.begin(), sessions.end(),
+                                     [&](const auto& s) { return s.current && s.id == ctx.req.param("id"); });
+          auto st = service::revoke_session(ctx.env, *ctx.session, ctx.req.param("id"));
+          if (!st) return error_page(ctx, status_for(st.error().code), ctx.tr(st.error().message));
+          if (current) {
+            auto res = redirect_flash("/", "flash.logged_out");
+            res.set("Set-Cookie", http::cookie_header("laurel_session", "", 0));
+            return res;
+          }
+          return redirect_flash("/account", "flash.session_revoked");
+        });
+  r.add("POST", "/account/sessions/revoke-all", {.anonymous = 303, .owner = 303, .other = 303, .organiser = 303},
+        [](Ctx& ctx) {
+          if (!ctx.session) return to_login(ctx);
+          service::log_out_everywhere(ctx.env, ctx.actor);
+          auto res = redirect_flash("/login", "flash.logged_out_everywhere");
+          res.set("Set-Cookie", http::cookie_header("laurel_session", "", 0));
+          return res;
+        });
+  r.add("GET", "/account/two-factor", {.anonymous = 303, .owner = 200, .other = 200, .organiser = 200}, [](Ctx& ctx) {
+    if (!ctx.session) return to_login(ctx);
+    auto e = service::begin_enrolment(ctx.env, ctx.actor);
+    if (!e) return Response::redirect("/account");  // already enabled
+    return enrol_page(ctx, *e, "");
+  });
+  r.add("POST", "/account/two-factor", {.anonymous = 303, .owner = 422, .other = 422, .organiser = 422}, [](Ctx& ctx) {
+    if (!ctx.session) return to_login(ctx);
+    auto f = form_of(ctx);
+    auto codes = service::confirm_enrolment(ctx.env, ctx.actor, field(f, "code"));
+    if (!codes) {
+      auto e = service::begin_enrolment(ctx.env, ctx.actor);
+      if (!e) return Response::redirect("/account");
+      const Error& err = codes.error();
+      std::string msg = err.fields.count("code") ? ctx.tr(err.fields.at("code")) : ctx.tr(err.message);
+      return with_retry(enrol_page(ctx, *e, msg, status_for(err.code)), err);
+    }
+    json list = json::array();
+    for (const auto& c : *codes) list.push_back(c);
+    return page(ctx, "recovery_codes", {{"codes", list}}, 200, ctx.tr("security.recovery_title"));
+  });
+  r.add("POST", "/account/two-factor/disable", {.anonymous = 303, .owner = 409, .other = 409, .organiser = 409},
+        [](Ctx& ctx) {
+          if (!ctx.session) return to_login(ctx);
+          auto f = form_of(ctx);
+          auto st = service::disable_two_factor(ctx.env, ctx.actor, field(f, "password"), field(f, "code"));
+          if (!st) return with_retry(account_page(ctx, &st.error(), status_for(st.error().code)), st.error());
+          return redirect_flash("/account", "flash.two_factor_disabled");
+        });
+  r.add("GET", "/login/two-factor", {.anonymous = 303, .owner = 303, .other = 303, .organiser = 303}, [](Ctx& ctx) {
+    if (ctx.req.cookie(kChallengeCookie).empty()) return Response::redirect("/login");
+    return code_page(ctx, safe_local(ctx.req.query_param("next")), "");
+  });
+  r.add("POST", "/login/two-factor", {.anonymous = 303, .owner = 303, .other = 303, .organiser = 303}, [](Ctx& ctx) {
+    auto f = form_of(ctx);
+    std::string challenge = ctx.req.cookie(kChallengeCookie);
+    if (challenge.empty()) return Response::redirect("/login");
+    auto s = service::complete_login(ctx.env, challenge, field(f, "code"), client_info(ctx));
+    if (!s) {
+      if (s.error().code == "unauthenticated") {
+        auto res = redirect_flash("/login", "flash.login_expired");
+        res.set("Set-Cookie", http::cookie_header(kChallengeCookie, "", 0));
+        return res;
+      }
+      return with_retry(code_page(ctx, safe_local(field(f, "next")), ctx.tr(s.error().message), status_for(s.error().code)),
+                        s.error());
+    }
+    std::string next = safe_local(field(f, "next"));
+    if (next.empty()) next = s->session.actor.admin() ? "/admin" : "/entries";
+    auto res = Response::redirect(next);
+    set_login_cookies(ctx, res, *s);
+    res.set("Set-Cookie", http::cookie_header(kChallengeCookie, "", 0));
+    return res;
+  });
+
+  // ---- JSON API ----
+  r.add("POST", "/api/v1/session/two-factor", {.anonymous = 401, .owner = 401, .other = 401, .organiser = 401},
+        [](Ctx& ctx) {
+          auto b = body_json(ctx);
+          if (auto* res = std::get_if<Response>(&b)) return *res;
+          const json& j = std::get<json>(b);
+          std::string challenge = str_of(j, "challenge");
+          if (challenge.empty()) challenge = ctx.req.cookie(kChallengeCookie);
+          std::string code = str_of(j, "code");
+          if (code.empty()) code = str_of(j, "recovery_code");
+          auto s = service::complete_login(ctx.env, challenge, code, client_info(ctx));
+          if (!s) return api_error(ctx, s.error());
+          auto res = Response::json(login_json(*s).dump());
+          set_login_cookies(ctx, res, *s);
+          res.set("Set-Cookie", http::cookie_header(kChallengeCookie, "", 0));
+          return res;
+        });
+  constexpr Access own_api{.anonymous = 401, .owner = 200, .other = 200, .organiser = 200};
+  r.add("GET", "/api/v1/account/sessions", own_api, [](Ctx& ctx) {
+    if (!ctx.session) return need_login_api(ctx);
+    json list = json::array();
+    for (const auto& s : service::list_sessions(ctx.env, *ctx.session))
+      list.push_back({{"id", s.id},
+                      {"user_agent", s.user_agent},
+                      {"address", s.address},
+                      {"created_at", iso(s.created_at)},
+                      {"last_seen_at", iso(s.last_seen_at)},
+                      {"current", s.current}});
+    return Response::json(json{{"sessions", list}}.dump());
+  });
+  r.add("DELETE", "/api/v1/account/sessions/{id}", {.anonymous = 401, .owner = 204, .other = 404, .organiser = 404},
+        [](Ctx& ctx) {
+          if (!ctx.session) return need_login_api(ctx);
+          auto st = service::revoke_session(ctx.env, *ctx.session, ctx.req.param("id"));
+          if (!st) return api_error(ctx, st.error());
+          return no_content();
+        });
+  r.add("DELETE", "/api/v1/account/sessions", {.anonymous = 401, .owner = 204, .other = 204, .organiser = 204},
+        [](Ctx& ctx) {
+          if (!ctx.session) return need_login_api(ctx);
+          service::log_out_everywhere(ctx.env, ctx.actor);
+          auto res = no_content();
+          res.set("Set-Cookie", http::cookie_header("laurel_session", "", 0));
+          return res;
+        });
+  r.add("POST", "/api/v1/account/password", {.anonymous = 401, .owner = 204, .other = 422, .organiser = 422},
+        [](Ctx& ctx) {
+          if (!ctx.session) return need_login_api(ctx);
+          auto b = body_json(ctx);
+          if (auto* res = std::get_if<Response>(&b)) return *res;
+          const json& j = std::get<json>(b);
+          auto st = service::change_password(ctx.env, *ctx.session, str_of(j, "old_password"), str_of(j, "new_password"));
+          if (!st) return api_error(ctx, st.error());
+          return no_content();
+        });
+  r.add("GET", "/api/v1/account/two-factor", own_api, [](Ctx& ctx) {
+    if (!ctx.session) return need_login_api(ctx);
+    auto s = service::two_factor_status(ctx.env, ctx.actor);
+    return Response::json(json{{"enabled", s.enabled}, {"recovery_codes_left", s.recovery_codes_left},
+                               {"required", ctx.env.require_organiser_2fa && ctx.actor.admin()}}
+                              .dump());
+  });
+  r.add("POST", "/api/v1/account/two-factor/enrolment", own_api, [](Ctx& ctx) {
+    if (!ctx.session) return need_login_api(ctx);
+    auto e = service::begin_enrolment(ctx.env, ctx.actor);
+    if (!e) return api_error(ctx, e.error());
+    return Response::json(
+        json{{"secret", e->secret}, {"uri", e->uri}, {"qr_svg", qr::svg(e->uri, ctx.tr("security.qr_label"))}}.dump());
+  });
+  r.add("POST", "/api/v1/account/two-factor/confirm", {.anonymous = 401, .owner = 422, .other = 422, .organiser = 422},
+        [](Ctx& ctx) {
+          if (!ctx.session) return need_login_api(ctx);
+          auto b = body_json(ctx);
+          if (auto* res = std::get_if<Response>(&b)) return *res;
+          auto codes = service::confirm_enrolment(ctx.env, ctx.actor, str_of(std::get<json>(b), "code"));
+          if (!codes) return api_error(ctx, codes.error());
+          return Response::json(json{{"recovery_codes", *codes}}.dump());
+        });
+  r.add("POST", "/api/v1/account/two-factor/disable", {.anonymous = 401, .owner = 409, .other = 409, .organiser = 409},
+        [](Ctx& ctx) {
+          if (!ctx.session) return need_login_api(ctx);
+          auto b = body_json(ctx);
+          if (auto* res = std::get_if<Response>(&b)) return *res;
+          const json& j = std::get<json>(b);
+          auto st = service::disable_two_factor(ctx.env, ctx.actor, str_of(j, "password"), str_of(j, "code"));
+          if (!st) return api_error(ctx, st.error());
+          return no_content();
+        });
+}
 
 }  // namespace laurel::web

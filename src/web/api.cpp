@@ -89,6 +89,7 @@ void add_api_routes(Router& r) {
     const json& j = std::get<json>(b);
     auto s = service::log_in(ctx.env, str_of(j, "email"), str_of(j, "password"), client_info(ctx));
     if (!s) return api_error(ctx, s.error());
+    if (auto ask = two_factor_challenge(ctx, *s, true, "")) return std::move(*ask);
     const auto& a = s->session.actor;
     auto res = ok({{"csrf_token", s->session.csrf_token}, {"user", {{"id", a.id}, {"email", a.email}, {"role", a.role}}}});
     set_login_cookies(ctx, res, *s);

@@ -18,7 +18,8 @@ int status_for(const std::string& code) {
       {"too_large", 413},         {"unsupported_media_type", 415}, {"invalid", 422},        {"invalid_call_file", 422},
       {"internal", 500},          {"unavailable", 503},       {"gone", 410},              {"offset_mismatch", 409},
       {"upload_busy", 423},       {"checksum_mismatch", 460}, {"precondition_failed", 412},
-      {"too_many_attempts", 429}};
+      {"too_many_attempts", 429},
+      {"two_factor_required", 401}, {"two_factor_enrolment_required", 403}};
   auto it = m.find(code);
   return it == m.end() ? 400 : it->second;
 }
@@ -183,7 +184,8 @@ http::Response WebApp::handle(http::Request& req) {
       req.params = m.params;
       bool csrf_ok = true;
       if (unsafe && api) {
-        bool exempt = req.method == "POST" && (req.path == "/api/v1/accounts" || req.path == "/api/v1/session");
+        bool exempt = req.method == "POST" && (req.path == "/api/v1/accounts" || req.path == "/api/v1/session" ||
+                                               req.path == "/api/v1/session/two-factor");
         // With a session, every change carries the session's token in X-CSRF-Token.
         if (!exempt && ctx.session) csrf_ok = crypto::equal(req.header("x-csrf-token"), ctx.csrf);
       } else if (unsafe) {
@@ -197,6 +199,7 @@ http::Response WebApp::handle(http::Request& req) {
         csrf_ok = !sent.empty() && crypto::equal(sent, ctx.csrf);
       }
       if (!csrf_ok) res = api ? api_error(ctx, 403, "csrf", "error.csrf") : error_page(ctx, 403, ctx.tr("error.csrf"));
+      else if (auto gate = enrolment_gate(ctx)) res = std::move(*gate);
       else res = (*m.handler)(ctx);
     }
   } catch (const store::DbError& e) {

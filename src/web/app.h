@@ -70,6 +70,14 @@ void set_login_cookies(Ctx& ctx, http::Response& res, const service::LoginOutcom
 
 // Account security pages and API: password, sessions, two-factor (web/account_pages.cpp)
 void add_account_routes(Router& r);
+// After a right password on an account with two-factor sign-in: the answer that asks for the
+// code (API: 401 two_factor_required with the challenge; page: to /login/two-factor), with the
+// challenge cookie. nullopt when the login is complete.
+std::optional<http::Response> two_factor_challenge(Ctx& ctx, const service::LoginOutcome& login, bool api,
+                                                   const std::string& next);
+// When organisers must use two-factor sign-in: an organiser's session without it may only enrol
+// (pages redirect to /account/two-factor, the API answers 403 two_factor_enrolment_required).
+std::optional<http::Response> enrolment_gate(Ctx& ctx);
 
 // Page side (web/pages.cpp)
 void add_page_routes(Router& r);

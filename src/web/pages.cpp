@@ -285,6 +285,7 @@ void add_page_routes(Router& r) {
       if (s.error().message.params.count("seconds")) res.set("Retry-After", s.error().message.params.at("seconds"));
       return res;
     }
+    if (auto ask = two_factor_challenge(ctx, *s, false, field(f, "next"))) return std::move(*ask);
     std::string next = safe_local(field(f, "next"));
     if (next == "/entries" && s->session.actor.admin()) next = "/admin";
     auto res = Response::redirect(next);
