@@ -13,7 +13,8 @@ BUILD_PACKAGES=(build-essential cmake ninja-build ccache pkg-config git ca-certi
   libcli11-dev libtomlplusplus-dev libspdlog-dev libhowardhinnant-date-dev libsodium-dev libicu-dev
   iso-codes tzdata libgtest-dev libjemalloc-dev libmagic-dev libssl-dev libpq-dev liboath-dev libqrencode-dev
   ffmpeg libvips-tools)
-TEST_PACKAGES=(chromium fonts-noto-cjk sqlite3 curl wrk nginx-light postgresql-15 postgresql-client-15 time)
+TEST_PACKAGES=(chromium fonts-noto-cjk sqlite3 curl wrk nginx-light postgresql-15 postgresql-client-15 time
+  clang-16 libclang-rt-16-dev llvm-16)  # fuzz/run.sh: libFuzzer, sanitizers, llvm-symbolizer
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
