@@ -20,6 +20,7 @@ import { pngBytes, pdfBytes } from './fixtures.mjs';
 /** The roles the test can act as, in the order each route is tried (the owner last). */
 const ROLES = ['anonymous', 'other', 'organiser', 'owner'];
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+const OWNER_PASSWORD = 'Owner-A-2025-pass';
 
 /** The router's table: [{ method, pattern, access: {role: status|null} | null }]. */
 function routeTable() {
@@ -60,8 +61,10 @@ describe('route × role × object matrix', () => {
 
   before(async () => {
     server = await startServer();
-    const [a, b, org] = await Promise.all([newApplicant(server), newApplicant(server), adminClient(server)]);
-    actors.owner = { client: a, email: a.email, password: APPLICANT_PASSWORD };
+    // A's password is A's alone: a route sent with it (a password change) fails for anyone else.
+    const [a, b, org] = await Promise.all([
+      newApplicant(server, { password: OWNER_PASSWORD }), newApplicant(server), adminClient(server)]);
+    actors.owner = { client: a, email: a.email, password: OWNER_PASSWORD };
     actors.other = { client: b, email: b.email, password: APPLICANT_PASSWORD };
     actors.organiser = { client: org, email: ADMIN_EMAIL, password: ADMIN_PASSWORD };
     // Anonymous: no session, but the CSRF cookie a browser would have from any page.
@@ -86,7 +89,7 @@ describe('route × role × object matrix', () => {
    */
   async function objects(needs, { processed = false } = {}) {
     const a = actors.owner.client;
-    const o = {};
+    const o = { newPassword: `Owner-A-${Math.random().toString(36).slice(2, 10)}-pass` };
     const complete = async () => {
       const id = await createDraft(a, AWARD, category, await fullAwardFields(a, category));
       const doc = await uploadFile(a, id, 'document', 'evidence.pdf', pdfBytes());
@@ -107,6 +110,15 @@ describe('route × role × object matrix', () => {
         o.upload = await mustCreate(a, { submission: d.id, kind: 'image', filename: 'pending.png' }, o.uploadBytes.length);
       }
     }
+    if (needs.has('session')) { // another of A's sessions (as if on another device)
+      const elsewhere = new Client(server.url);
+      const login = await elsewhere.login(actors.owner.email, actors.owner.password);
+      if (login.status !== 200) throw new Error(`A cannot log in: ${login.status} ${login.text.slice(0, 200)}`);
+      const list = await elsewhere.get('/account/sessions');
+      const mine = list.body && list.body.sessions && list.body.sessions.find((x) => x.current);
+      if (!mine) throw new Error(`GET /api/v1/account/sessions named no current session: ${list.status} ${list.text.slice(0, 200)}`);
+      o.session = mine.id;
+    }
     if (needs.has('submitted')) {
       const s = await complete();
       const res = await a.post(`/submissions/${s.id}/submit`, {});
@@ -121,6 +133,7 @@ describe('route × role × object matrix', () => {
     if (name === 'slug' || name === 'code' || name === 'file') return name;
     if (name !== 'id') return null;
     if (pattern.startsWith('/uploads/')) return 'upload';
+    if (/^\/(api\/v1\/)?account\/sessions\/\{id\}/.test(pattern)) return 'session';
     if (pattern.startsWith('/api/v1/materials/')) return 'material';
     if (/^\/(api\/v1\/submissions|entries)\/\{id\}\/withdraw$/.test(pattern)) return 'submitted';
     if (/^\/(api\/v1\/submissions|entries)\/\{id\}/.test(pattern)) return 'draft';
@@ -162,7 +175,13 @@ describe('route × role × object matrix', () => {
     let body;
     switch (key) {
       case 'POST /api/v1/accounts': body = json(accountBody()); break;
-      case 'POST /api/v1/session': body = json({ email: actors.owner.email, password: APPLICANT_PASSWORD }); break;
+      case 'POST /api/v1/session': body = json({ email: actors.owner.email, password: actors.owner.password }); break;
+      case 'POST /api/v1/account/password': // A's password, whoever sends it; the owner's change is kept
+        body = json({ old_password: actors.owner.password, new_password: o.newPassword });
+        break;
+      case 'POST /account/password':
+        body = form({ old_password: actors.owner.password, new_password: o.newPassword, new_password2: o.newPassword });
+        break;
       case 'POST /api/v1/calls/{slug}/submissions': body = json({ category, fields: { title_en: 'Matrix entry' } }); break;
       case 'PATCH /api/v1/submissions/{id}': body = json({ fields: { title_en: 'Edited by the matrix test' } }); break;
       case 'POST /api/v1/admin/calls': {
@@ -194,23 +213,25 @@ describe('route × role × object matrix', () => {
         });
         break;
       }
-      case 'POST /login': body = form({ email: actors.owner.email, password: APPLICANT_PASSWORD, next: '/entries' }); break;
+      case 'POST /login': body = form({ email: actors.owner.email, password: actors.owner.password, next: '/entries' }); break;
       case 'POST /calls/{slug}/entries': body = form({ category }); break;
       case 'POST /entries/{id}': body = form({ title_en: 'Saved by the matrix test', action: 'save' }); break;
       default:
         if (!SAFE.has(route.method)) body = route.pattern.startsWith('/api/') ? json({}) : form({});
     }
-    return { path: pathOf(route, o), headers, body };
+    const changesPassword = /password/.test(route.pattern) && typeof body === 'string' && body.includes(o.newPassword);
+    return { path: pathOf(route, o), headers, body, changesPassword };
   }
 
   /** Sends as the role without changing the role's cookies (a login route must not switch accounts). */
   async function send(role, route, o) {
     const { client } = actors[role];
-    const { path, headers, body } = requestOf(route, o, client.csrf);
+    const { path, headers, body, changesPassword } = requestOf(route, o, client.csrf);
     if (client.cookies.size > 0) headers.Cookie = client.cookieHeader();
     if (!SAFE.has(route.method) && role !== 'anonymous') headers['X-CSRF-Token'] = client.csrf;
     const res = await fetch(server.url + path, { method: route.method, headers, body, redirect: 'manual' });
     const text = await res.text();
+    if (changesPassword && role === 'owner' && res.status < 400) actors.owner.password = o.newPassword;
     return { status: res.status, text, path };
   }
 
