@@ -106,6 +106,8 @@ class Connections {
   struct Idle {
     net::any_io_executor executor;  // the session's strand
     beast::tcp_stream* stream;
+    const beast::flat_buffer* buffer;  // what has come of the next request's head so far
+    std::chrono::steady_clock::time_point since;
   };
   void configure(int cap, int per_address) {
     cap_ = cap;
@@ -136,31 +138,37 @@ class Connections {
     auto it = per_address_.find(address);
     if (it != per_address_.end() && --it->second <= 0) per_address_.erase(it);
   }
-  unsigned long long enter_idle(net::any_io_executor ex, beast::tcp_stream* stream) {
+  unsigned long long enter_idle(net::any_io_executor ex, beast::tcp_stream* stream, const beast::flat_buffer* buffer) {
     std::lock_guard lock(m_);
     auto id = ++idle_seq_;
-    idle_.emplace(id, Idle{std::move(ex), stream});
+    idle_.emplace(id, Idle{std::move(ex), stream, buffer, std::chrono::steady_clock::now()});
     return id;
   }
   void leave_idle(unsigned long long id) {
     std::lock_guard lock(m_);
     idle_.erase(id);
   }
-  // Closes up to `n` of the longest-idle connections (each on its own strand, if still idle).
-  void reap(int n) {
+  // Closes up to `n` of the longest-idle connections that have waited at least `min_idle` (each
+  // on its own strand, if still idle). A connection whose next request has begun to arrive
+  // (bytes buffered or waiting in the socket) is spared unless it has been at it for `stalled`:
+  // a kept-alive connection between two requests must not lose the second one.
+  void reap(int n, std::chrono::milliseconds min_idle, std::chrono::seconds stalled) {
     std::vector<std::pair<unsigned long long, net::any_io_executor>> victims;
+    auto now = std::chrono::steady_clock::now();
     {
       std::lock_guard lock(m_);
       for (auto it = idle_.begin(); it != idle_.end() && int(victims.size()) < n; ++it)
-        victims.emplace_back(it->first, it->second.executor);
+        if (now - it->second.since >= min_idle) victims.emplace_back(it->first, it->second.executor);
     }
     for (auto& [id, ex] : victims)
-      net::post(ex, [this, id = id] {
+      net::post(ex, [this, id = id, stalled] {
         std::lock_guard lock(m_);
         auto it = idle_.find(id);
         if (it == idle_.end()) return;  // it got a request meanwhile, or is gone
-        boost::system::error_code ignored;
-        it->second.stream->socket().cancel(ignored);
+        boost::system::error_code ec;
+        bool arriving = it->second.buffer->size() > 0 || it->second.stream->socket().available(ec) > 0;
+        if (arriving && std::chrono::steady_clock::now() - it->second.since < stalled) return;
+        it->second.stream->socket().cancel(ec);
         idle_.erase(it);
       });
   }
@@ -363,7 +371,7 @@ net::awaitable<void> session(tcp::socket socket, std::shared_ptr<Shared> shared,
     // closed to make room for new ones.
     bool pressure = shared->connections.under_pressure();
     stream.expires_after(std::chrono::seconds(pressure ? opt.pressure_idle_seconds : opt.keep_alive_seconds));
-    auto idle_id = shared->connections.enter_idle(stream.get_executor(), &stream);
+    auto idle_id = shared->connections.enter_idle(stream.get_executor(), &stream, &buffer);
     auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
     shared->connections.leave_idle(idle_id);
     if (ec) {
@@ -470,7 +478,7 @@ net::awaitable<void> listen(tcp::acceptor& acceptor, net::io_context& ioc, std::
           if (fd >= 0) ::close(fd);
           spare = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
         }
-        shared->connections.reap(64);
+        shared->connections.reap(64, 0ms, std::chrono::seconds(shared->options.pressure_idle_seconds));
       } else {
         failed.note([&](auto n) { spdlog::warn("accept failed: {} ({} times in the last second)", ec.message(), n); });
       }
@@ -491,10 +499,12 @@ net::awaitable<void> listen(tcp::acceptor& acceptor, net::io_context& ioc, std::
     if (const char* why = conns.admit(remote)) {
       refused.note([&](auto n) { spdlog::warn("refused {} connection(s): {} (last from {})", n, why, remote); });
       refuse(socket);
-      if (conns.under_pressure()) conns.reap(16);
+      if (conns.under_pressure()) conns.reap(16, 1000ms, std::chrono::seconds(shared->options.pressure_idle_seconds));
       continue;
     }
-    if (conns.under_pressure()) conns.reap(std::clamp(conns.total() - conns.cap() * 3 / 4, 1, 64));
+    if (conns.under_pressure())
+      conns.reap(std::clamp(conns.total() - conns.cap() * 3 / 4, 1, 64), 1000ms,
+                 std::chrono::seconds(shared->options.pressure_idle_seconds));
     auto ex = socket.get_executor();
     net::co_spawn(ex, session(std::move(socket), shared, std::move(remote)), net::detached);
   }

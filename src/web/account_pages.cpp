@@ -108,6 +108,16 @@ std::pair<std::string, bool> client_address(const http::Request& req, const std:
   return {addr.substr(0, 64), !loopback(addr)};
 }
 
+bool forwarded_tls(const http::Request& req, const std::vector<std::string>& proxies) {
+  std::string addr = req.remote;
+  if (addr.rfind("::ffff:", 0) == 0 && addr.find('.') != std::string::npos) addr = addr.substr(7);
+  if (proxies.empty() || !trusted(addr, proxies)) return false;
+  std::string proto = req.header("x-forwarded-proto");
+  auto comma = proto.rfind(',');  // several proxies: the one nearest us speaks last
+  proto = trim_space(comma == std::string::npos ? proto : proto.substr(comma + 1));
+  return proto == "https";
+}
+
 service::ClientInfo client_info(const Ctx& ctx) {
   return service::ClientInfo{ctx.client_address, ctx.client_is_remote, ctx.req.cookie("laurel_device"),
                              ctx.req.header("user-agent").substr(0, 300)};

@@ -111,6 +111,7 @@ void WebApp::begin(Ctx& ctx) {
   http::Request& req = ctx.req;
   ctx.lang = choose_lang(req);
   std::tie(ctx.client_address, ctx.client_is_remote) = client_address(req, options_.trusted_proxies);
+  ctx.tls = forwarded_tls(req, options_.trusted_proxies);
   {
     std::string token = req.cookie("laurel_session");
     if (!token.empty()) ctx.session = service::find_session(env_, token);
@@ -118,10 +119,13 @@ void WebApp::begin(Ctx& ctx) {
       ctx.actor = ctx.session->actor;
       ctx.csrf = ctx.session->csrf_token;
     } else {
-      ctx.csrf = req.cookie("laurel_csrf");
+      // Over TLS the cookie carries the __Host- prefix: the browser keeps it only if it is
+      // Secure, for "/", from this very host — a sibling subdomain cannot plant a token.
+      const char* csrf_cookie = ctx.tls ? "__Host-laurel_csrf" : "laurel_csrf";
+      ctx.csrf = req.cookie(csrf_cookie);
       if (ctx.csrf.size() < 20 || ctx.csrf.size() > 100) {
         ctx.csrf = crypto::random_token();
-        ctx.set_cookies.push_back(http::cookie_header("laurel_csrf", ctx.csrf, 24L * 3600));
+        ctx.set_cookies.push_back(http::cookie_header(csrf_cookie, ctx.csrf, 24L * 3600) + (ctx.tls ? "; Secure" : ""));
       }
       if (!token.empty())  // an expired or unknown session: forget it
         ctx.set_cookies.push_back(http::cookie_header("laurel_session", "", 0));

@@ -38,6 +38,9 @@ struct Ctx {
   // tool): per-address limits do not apply to it.
   std::string client_address;
   bool client_is_remote = true;
+  // The browser reached us over TLS (a trusted proxy said X-Forwarded-Proto: https): cookies are
+  // Secure, and the anonymous CSRF cookie is __Host-laurel_csrf (no subdomain can set it).
+  bool tls = false;
 
   std::string tr(std::string_view key, const std::map<std::string, std::string>& params = {}) const {
     return i18n.t(lang, key, params);
@@ -63,6 +66,9 @@ nlohmann::json material_json(Ctx& ctx, const service::Material& m);
 
 // The client's address (see Ctx::client_address) and whether it is a remote one.
 std::pair<std::string, bool> client_address(const http::Request& req, const std::vector<std::string>& trusted_proxies);
+// Whether the request reached the proxy over TLS: the peer is a trusted proxy and says
+// X-Forwarded-Proto: https (a client's own header is never believed).
+bool forwarded_tls(const http::Request& req, const std::vector<std::string>& trusted_proxies);
 // What the account services need to know of the client (address, known-device cookie, browser).
 service::ClientInfo client_info(const Ctx& ctx);
 // Sets the session cookie and, after a login, the known-device cookie.

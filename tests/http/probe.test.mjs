@@ -236,6 +236,43 @@ describe('probe finding 5: connections are capped and the server stays answerabl
     }
   });
 
+  it('closing idle connections under pressure never drops a kept-alive client\'s next request', async () => {
+    const server = await startServer({ extraArgs: ['--max-connections', '40', '--max-connections-per-address', '0'] });
+    try {
+      const http = await import('node:http');
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+      const get = () => new Promise((resolve) => {
+        const req = http.get({ host: '127.0.0.1', port: server.port, path: '/healthz', agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode));
+        });
+        req.on('error', (e) => resolve(e.code || 'error'));
+      });
+      let stop = false;
+      const flood = (async () => {  // idle connections arriving all the time: the server is under pressure
+        const held = [];
+        while (!stop) {
+          held.push(...await idleSockets(server, 10));
+          while (held.length > 45) held.shift().destroy();
+          await sleep(50);
+        }
+        for (const s of held) s.destroy();
+      })();
+      const results = [];
+      for (let i = 0; i < 150; i += 1) {
+        results.push(await get());
+        await sleep(i % 10 === 0 ? 300 : 5);
+      }
+      stop = true;
+      await flood;
+      agent.destroy();
+      const failed = results.filter((r) => r !== 200 && r !== 503);
+      assert.deepEqual(failed, [], `requests on kept-alive connections failed: ${failed.join(', ')}`);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('out of file descriptors: accept backs off, logs once a second, and recovers', async () => {
     // 128 descriptors: the server starts, then runs out long before the 5,000-connection cap.
     const server = await startServer({ extraArgs: ['--max-connections', '5000', '--max-connections-per-address', '0'],
