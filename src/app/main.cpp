@@ -39,7 +39,7 @@ struct Config {
   long long upload_expiry = 86400;   // seconds an unfinished upload is kept
   long long account_quota = 20LL << 30;
   std::vector<std::string> trusted_proxies;  // peers whose X-Forwarded-For is believed
-  int password_hashes = 0;                   // at once per process; 0: one per hardware thread
+  int password_hashes = 0;                   // at once per process; 0: half the hardware threads
   bool require_organiser_2fa = false;
 };
 
@@ -167,7 +167,7 @@ int main(int argc, char** argv) {
   serve->add_option("--trusted-proxy", trusted_proxies,
                     "Believe X-Forwarded-For from this address or CIDR block (repeatable; default none)");
   serve->add_option("--password-hashes", password_hashes,
-                    "Password hashes (argon2id, 64 MiB each) run at once (default: one per hardware thread)")
+                    "Password hashes (argon2id, 64 MiB each) run at once (default: half the hardware threads, at least 1)")
       ->check(CLI::PositiveNumber);
   serve->add_flag("--require-organiser-2fa", require_organiser_2fa, "Organisers must sign in with a second factor");
 

@@ -30,7 +30,7 @@ struct Env {
   long long account_quota = 20LL << 30;
   std::function<void()> wake_worker = [] {};
   // Account security: how many password hashes (argon2id, 64 MiB each) run at once in this process
-  // (0: one per hardware thread); whether organisers must use two-factor sign-in.
+  // (0: half the hardware threads, at least 1); whether organisers must use two-factor sign-in.
   int password_hashes = 0;
   bool require_organiser_2fa = false;
   std::function<Instant()> clock = [] {

@@ -95,7 +95,10 @@ void HashGate::release() {
 
 HashGate& password_hash_gate(const Env& env) {
   static HashGate gate = [&] {
-    int n = env.password_hashes > 0 ? env.password_hashes : int(std::max(1u, std::thread::hardware_concurrency()));
+    // Half the hardware threads by default: a flood of logins from many addresses (each a full
+    // argon2id at 64 MiB) must leave the other half to everyone else (bench/abuse: 2.1× p99 at
+    // one per thread on 2 cores, 1.7× at one).
+    int n = env.password_hashes > 0 ? env.password_hashes : int(std::max(1u, std::thread::hardware_concurrency() / 2));
     return HashGate(n, 4 * n);
   }();
   return gate;

@@ -72,7 +72,7 @@ class HashGate {
   int max_waiting_;
 };
 
-// The process's gate, sized from env.password_hashes (0: the hardware threads) on first use.
+// The process's gate, sized from env.password_hashes (0: half the hardware threads) on first use.
 HashGate& password_hash_gate(const Env& env);
 
 }  // namespace laurel::service
