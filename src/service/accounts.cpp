@@ -185,7 +185,7 @@ Result<LoginOutcome> log_in(Env& env, const std::string& email_in, const std::st
     ok = crypto::verify_password(row ? row->str(1) : dummy, password) && row;
   }
   if (!ok) return Error::make("invalid_credentials", "error.invalid_credentials");
-  Actor actor{row->str(0), row->str(4), row->str(2), row->str(3)};
+  Actor actor = make_actor(row->str(0), row->str(4), row->str(2), row->str(3));
   return in_write(env, [&](store::Conn& w) -> Result<LoginOutcome> {
     // A success forgets the failures of the allowance it used, and gives back its address count.
     w.exec("DELETE FROM rate_limits WHERE key = ?", {account_key});
@@ -233,7 +233,7 @@ Result<LoginOutcome> complete_login(Env& env, const std::string& challenge, cons
     if (w.changes() != 1) return Error::make("unauthenticated", "error.login_expired");  // used by a parallel request
     auto u = w.query_one("SELECT id, email, role, org_type FROM users WHERE id = ?", {ch->str(0)});
     if (!u) return Error::make("unauthenticated", "error.login_expired");
-    Actor actor{u->str(0), u->str(1), u->str(2), u->str(3)};
+    Actor actor = make_actor(u->str(0), u->str(1), u->str(2), u->str(3));
     LoginOutcome out;
     out.session = open_session(w, env, actor, client);
     out.session.two_factor = true;
@@ -265,7 +265,7 @@ std::optional<Session> find_session(Env& env, const std::string& token) {
       w.exec("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?", {now, hash});
       return true;
     });
-  Session s{token, row->str(0), Actor{row->str(1), row->str(2), row->str(3), row->str(4)}};
+  Session s{token, row->str(0), make_actor(row->str(1), row->str(2), row->str(3), row->str(4))};
   s.two_factor = row->num(6) > 0;
   return s;
 }

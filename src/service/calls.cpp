@@ -11,6 +11,12 @@
 
 namespace laurel::service {
 
+Result<std::vector<std::string>> load_calls_as(Env& env, const Actor& actor, const std::string& text,
+                                               const std::string& source_name) {
+  if (auto st = can_manage_calls(actor); !st) return st.error();
+  return load_calls(env, text, actor.id, source_name);
+}
+
 Result<std::vector<std::string>> load_calls(Env& env, const std::string& text, const std::string& actor_id,
                                             const std::string& source_name) {
   auto parsed = parse_call_file(text, source_name);

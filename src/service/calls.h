@@ -12,6 +12,9 @@
 namespace laurel::service {
 
 // Loads every call of the TOML text in one transaction. actor_id may be empty (the CLI).
+// The same, asked through the API: organisers only (core/policy.h can_manage_calls).
+Result<std::vector<std::string>> load_calls_as(Env& env, const Actor& actor, const std::string& toml_text,
+                                               const std::string& source_name);
 Result<std::vector<std::string>> load_calls(Env& env, const std::string& toml_text, const std::string& actor_id,
                                             const std::string& source_name = "call file");
 std::vector<Call> list_calls(Env& env);

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/policy.h"
 #include "core/time.h"
 #include "infra/countries.h"
 #include "infra/file_store.h"
@@ -39,14 +40,6 @@ struct Env {
   Instant now() const { return clock(); }
 };
 
-// Who is acting: the signed-in user (or nobody).
-struct Actor {
-  std::string id;  // empty: anonymous
-  std::string email;
-  std::string role;  // "applicant" or "admin"
-  std::string org_type;
-  bool signed_in() const { return !id.empty(); }
-  bool admin() const { return role == "admin"; }
-};
+// Who is acting: laurel::Actor (core/policy.h), with the roles the policy decides by.
 
 }  // namespace laurel::service

@@ -92,11 +92,12 @@ Material decode_material(const store::Row& r) {
 
 std::string message_json(const Message& m) { return json{{"key", m.key}, {"params", m.params}}.dump(); }
 
-// The entry's owner and organisers see an entry's materials; "not_found" for anyone else.
+// Whoever may read the entry (core/policy.h) sees its materials; "not_found" for anyone else.
 Status may_read_entry(store::Conn& c, const Actor& actor, const std::string& submission_id) {
   if (!actor.signed_in()) return Error::make("unauthenticated", "error.unauthenticated");
-  auto row = c.query_one("SELECT owner_id FROM submissions WHERE id = ?", {submission_id});
-  if (!row || (row->str(0) != actor.id && !actor.admin())) return Error::make("not_found", "error.submission_not_found");
+  auto row = c.query_one("SELECT owner_id, status FROM submissions WHERE id = ?", {submission_id});
+  if (!row || !can_read_entry(actor, EntryAccess{row->str(0), submission_status_from(row->str(1)).value_or(SubmissionStatus::draft)}))
+    return Error::make("not_found", "error.submission_not_found");
   return Ok{};
 }
 
@@ -105,7 +106,8 @@ Result<Material> load_material(store::Conn& c, const Actor& actor, const std::st
   auto row = c.query_one(std::string("SELECT ") + kMaterialCols + " FROM materials WHERE id = ? AND removed_at IS NULL", {id});
   if (!row) return Error::make("not_found", "error.material_not_found");
   Material m = decode_material(*row);
-  if (m.owner_id != actor.id && !actor.admin()) return Error::make("not_found", "error.material_not_found");
+  if (!can_read_material(actor, EntryAccess{m.owner_id, SubmissionStatus::draft}))
+    return Error::make("not_found", "error.material_not_found");
   return m;
 }
 
@@ -127,7 +129,7 @@ Result<Upload> load_upload(store::Conn& c, const Actor& actor, const std::string
   auto row = c.query_one(std::string("SELECT ") + kUploadCols + " FROM uploads WHERE id = ?", {id});
   if (!row) return Error::make("not_found", "error.upload_not_found");
   Upload u = decode_upload(*row);
-  if (u.owner_id != actor.id) return Error::make("not_found", "error.upload_not_found");
+  if (!can_use_upload(actor, u.owner_id)) return Error::make("not_found", "error.upload_not_found");
   if (u.expires_at <= now) return Error::make("gone", "error.upload_expired");
   return u;
 }
@@ -439,9 +441,8 @@ namespace {
 Result<Material> changeable_material(Env& env, const Actor& actor, const std::string& id) {
   auto m = get_material(env, actor, id);
   if (!m) return m.error();
-  if (m->owner_id != actor.id) return Error::make("not_found", "error.material_not_found");
-  auto t = changeable_entry(env, actor, m->submission_id);
-  if (!t) return t.error();
+  auto t = changeable_entry(env, actor, m->submission_id);  // the policy's can_change_entry
+  if (!t) return t.error().code == "not_found" ? Error::make("not_found", "error.material_not_found") : t.error();
   return m;
 }
 

@@ -59,13 +59,15 @@ Submission decode(const store::Row& r) {
 long long secs(Instant t) { return t.time_since_epoch().count(); }
 
 // The entry if `actor` may see it; "not_found" otherwise (never reveal that it exists).
+EntryAccess access_of(const Submission& s) { return EntryAccess{s.owner_id, s.status}; }
+
 // With whole = false only the titles of the fields are read.
 Result<Submission> load(store::Conn& c, const Actor& actor, const std::string& id, bool whole = true) {
   if (!actor.signed_in()) return Error::make("unauthenticated", "error.unauthenticated");
   auto row = c.query_one("SELECT " + entry_cols(c.backend(), whole) + kFrom + "WHERE s.id = ?", {id});
   if (!row) return Error::make("not_found", "error.submission_not_found");
   Submission s = decode(*row);
-  if (s.owner_id != actor.id && !actor.admin()) return Error::make("not_found", "error.submission_not_found");
+  if (!can_read_entry(actor, access_of(s))) return Error::make("not_found", "error.submission_not_found");
   return s;
 }
 
@@ -102,20 +104,7 @@ struct Target {
 // all its fields; otherwise only the titles).
 Result<Target> changeable(Env& env, const Actor& actor, const std::string& id, bool whole);
 
-// Changes are the owner's alone (organisers read).
-Status may_change(const Actor& actor, const Submission& s) {
-  if (s.owner_id != actor.id) return Error::make("not_found", "error.submission_not_found");
-  return Ok{};
-}
-
-Status accepting(const Call& call, Instant now) {
-  switch (call_status(call, now)) {
-    case CallStatus::upcoming: return Error::make("not_open", "error.not_open");
-    case CallStatus::closed: return Error::make("deadline_passed", "error.deadline_passed");
-    case CallStatus::open: return Ok{};
-  }
-  return Ok{};
-}
+Status accepting(const Call& call, Instant now) { return call_accepts_changes(call, now); }
 
 // Keeps the entry as it now stands (after its UPDATE in the same transaction) as a version:
 // copied row to row, never serialised again.
@@ -172,10 +161,9 @@ Result<Target> changeable(Env& env, const Actor& actor, const std::string& id, b
     if (!loaded) return loaded.error();
     s = std::move(*loaded);
   }
-  if (auto st = may_change(actor, s); !st) return st.error();
   auto call = find_call(env, s.call);
   if (!call) return call.error();
-  if (auto st = accepting(*call, env.now()); !st) return st.error();
+  if (auto st = can_change_entry(actor, access_of(s), *call, env.now()); !st) return st.error();
   return Target{std::move(s), std::move(*call)};
 }
 
@@ -241,11 +229,8 @@ Result<Submission> create_submission(Env& env, const Actor& actor, const std::st
   if (!actor.signed_in()) return Error::make("unauthenticated", "error.unauthenticated");
   auto call = find_call(env, call_slug);
   if (!call) return call.error();
-  if (!call->category(category)) return Error::make("not_found", "error.category_not_found");
-  if (actor.admin()) return Error::make("forbidden", "error.organisers_do_not_apply");
-  if (!call->allows_applicant_type(actor.org_type)) return Error::make("not_eligible", "error.not_eligible");
   Instant now = env.now();
-  if (auto st = accepting(*call, now); !st) return st.error();
+  if (auto st = can_create_entry(actor, *call, call->category(category), now); !st) return st.error();
   static const json empty = json::object();
   const json& patch = fields.is_null() ? empty : fields;
   if (auto st = check_patch(*call, *call->category(category), patch); !st) return st.error();
@@ -301,12 +286,12 @@ Result<Submission> save_submission(Env& env, const Actor& actor, const std::stri
       if (!loaded) return loaded.error();
       head = std::move(*loaded);
     }
-    if (auto st = may_change(actor, *head); !st) return st.error();
     // The patch is checked against the call before any of it reaches SQL: known keys, types,
     // the call's limits (a draft is never larger than a finished entry may be).
     auto call = find_call(env, head->call);
     if (!call) return call.error();
     const Category* cat = call->category(head->category);
+    if (auto st = can_change_entry(actor, access_of(*head), *call, env.now()); !st) return st.error();
     if (!cat) return Error::make("not_found", "error.category_not_found");
     if (auto st = check_patch(*call, *cat, patch); !st) return st.error();
     Submission s;
@@ -409,7 +394,7 @@ Result<Submission> withdraw_submission(Env& env, const Actor& actor, const std::
     if (!target) return target.error();
     const Submission& s = target->entry;
     const Call& call = target->call;
-    if (s.status != SubmissionStatus::submitted) return Error::make("not_submitted", "error.not_submitted");
+    if (auto st = can_withdraw(actor, access_of(s), call, env.now()); !st) return st.error();
     return in_write(env, [&](store::Conn& c) -> Result<Submission> {
       Instant now = env.now();
       if (auto st = accepting(call, now); !st) return st.error();
@@ -427,8 +412,17 @@ Result<Submission> withdraw_submission(Env& env, const Actor& actor, const std::
 
 Result<std::vector<Submission>> call_submissions(Env& env, const Actor& actor, const std::string& call_slug,
                                                  const SubmissionFilter& filter) {
-  if (!actor.signed_in()) return Error::make("unauthenticated", "error.unauthenticated");
-  if (!actor.admin()) return Error::make("forbidden", "error.forbidden");
+Result<std::map<std::string, EntryCounts>> entry_counts(Env& env, const Actor& actor) {
+  if (auto st = can_manage_calls(actor); !st) return st.error();
+  std::map<std::string, EntryCounts> out;
+  auto c = env.db.acquire();
+  for (const auto& r : c->query("SELECT call_slug, COUNT(*), SUM(CASE WHEN status = 'submitted' THEN 1 ELSE 0 END) "
+                                "FROM submissions GROUP BY call_slug"))
+    out[r.str(0)] = EntryCounts{r.num(1), r.num(2)};
+  return out;
+}
+
+  if (auto st = can_manage_calls(actor); !st) return st.error();
   auto call = find_call(env, call_slug);
   if (!call) return call.error();
   std::string sql = "SELECT " + entry_cols(env.db.backend(), false) + kFrom + "WHERE s.call_slug = ?";

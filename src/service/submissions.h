@@ -48,6 +48,13 @@ struct SubmissionFilter {
 };
 Result<std::vector<Submission>> call_submissions(Env& env, const Actor& actor, const std::string& call_slug,
                                                  const SubmissionFilter& filter);
+// The organiser's overview: per call, how many entries there are and how many are submitted —
+// counted by the database (GROUP BY), never by loading the entries.
+struct EntryCounts {
+  long long total = 0, submitted = 0;
+};
+Result<std::map<std::string, EntryCounts>> entry_counts(Env& env, const Actor& actor);
+
 // Problems that would stop this entry from being submitted (for showing beside the fields),
 // its materials included.
 std::map<std::string, Message> submission_problems(Env& env, const Call& call, const Submission& s);

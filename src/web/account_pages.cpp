@@ -212,7 +212,7 @@ Response account_page(Ctx& ctx, const Error* err = nullptr, int status = 200) {
          {"two_factor", tf.enabled},
          {"recovery_left", tf.recovery_codes_left},
          {"recovery_left_text", ctx.tr("security.recovery_left", {{"count", std::to_string(tf.recovery_codes_left)}})},
-         {"required", ctx.env.require_organiser_2fa && ctx.actor.admin()},
+         {"required", ctx.env.require_organiser_2fa && ctx.actor.organiser()},
          {"errors", err ? errors_view(ctx, *err) : json::object()}};
   if (err) v["error"] = ctx.tr(err->message);
   return page(ctx, "account", v, status, ctx.tr("security.title"));
@@ -226,7 +226,7 @@ Response enrol_page(Ctx& ctx, const service::Enrolment& e, const std::string& er
             return g;
           }()},
          {"qr_svg", qr::svg(e.uri, ctx.tr("security.qr_label"))},
-         {"required", ctx.env.require_organiser_2fa && ctx.actor.admin()}};
+         {"required", ctx.env.require_organiser_2fa && ctx.actor.organiser()}};
   if (!error.empty()) v["error"] = error;
   return page(ctx, "two_factor_enrol", v, status, ctx.tr("security.enrol_title"));
 }
@@ -246,7 +246,7 @@ std::string safe_local(const std::string& next) {
 
 json login_json(const service::LoginOutcome& s) {
   const auto& a = s.session.actor;
-  return {{"csrf_token", s.session.csrf_token}, {"user", {{"id", a.id}, {"email", a.email}, {"role", a.role}}}};
+  return {{"csrf_token", s.session.csrf_token}, {"user", {{"id", a.id}, {"email", a.email}, {"role", stored_role(a)}}}};
 }
 
 }  // namespace
@@ -263,7 +263,7 @@ std::optional<Response> two_factor_challenge(Ctx& ctx, const service::LoginOutco
 }
 
 std::optional<Response> enrolment_gate(Ctx& ctx) {
-  if (!ctx.env.require_organiser_2fa || !ctx.session || !ctx.actor.admin() || ctx.session->two_factor) return std::nullopt;
+  if (!ctx.env.require_organiser_2fa || !ctx.session || !ctx.actor.organiser() || ctx.session->two_factor) return std::nullopt;
   const std::string& p = ctx.req.path;
   for (const char* allowed : {"/account/two-factor", "/api/v1/account/two-factor", "/logout", "/static/", "/lang/",
                               "/healthz", "/api/v1/session"})
@@ -365,7 +365,7 @@ void add_account_routes(Router& r) {
                         s.error());
     }
     std::string next = safe_local(field(f, "next"));
-    if (next.empty()) next = s->session.actor.admin() ? "/admin" : "/entries";
+    if (next.empty()) next = s->session.actor.organiser() ? "/admin" : "/entries";
     auto res = Response::redirect(next);
     set_login_cookies(ctx, res, *s);
     res.set("Set-Cookie", http::cookie_header(kChallengeCookie, "", 0));
@@ -431,7 +431,7 @@ void add_account_routes(Router& r) {
     if (!ctx.session) return need_login_api(ctx);
     auto s = service::two_factor_status(ctx.env, ctx.actor);
     return Response::json(json{{"enabled", s.enabled}, {"recovery_codes_left", s.recovery_codes_left},
-                               {"required", ctx.env.require_organiser_2fa && ctx.actor.admin()}}
+                               {"required", ctx.env.require_organiser_2fa && ctx.actor.organiser()}}
                               .dump());
   });
   r.add("POST", "/api/v1/account/two-factor/enrolment", own_api, [](Ctx& ctx) {

@@ -78,6 +78,7 @@ void add_api_routes(Router& r) {
     service::Registration reg{str_of(j, "email"),       str_of(j, "password"),    str_of(j, "contact_name"),
                               str_of(j, "phone"),       str_of(org, "name_zh"),   str_of(org, "name_en"),
                               str_of(org, "type"),      str_of(org, "country"),   org.contains("overseas") && org["overseas"].get<bool>()};
+    reg.lang = std::string(lang_code(ctx.lang));
     auto a = service::register_account(ctx.env, reg, client_info(ctx));
     if (!a) return api_error(ctx, a.error());
     return ok({{"id", a->id}, {"email", a->email}}, 201);
@@ -91,7 +92,7 @@ void add_api_routes(Router& r) {
     if (!s) return api_error(ctx, s.error());
     if (auto ask = two_factor_challenge(ctx, *s, true, "")) return std::move(*ask);
     const auto& a = s->session.actor;
-    auto res = ok({{"csrf_token", s->session.csrf_token}, {"user", {{"id", a.id}, {"email", a.email}, {"role", a.role}}}});
+    auto res = ok({{"csrf_token", s->session.csrf_token}, {"user", {{"id", a.id}, {"email", a.email}, {"role", stored_role(a)}}}});
     set_login_cookies(ctx, res, *s);
     return res;
   });
@@ -177,8 +178,7 @@ void add_api_routes(Router& r) {
 
   r.add("POST", "/api/v1/admin/calls", {.anonymous = 401, .owner = 403, .other = 403, .organiser = 200}, [](Ctx& ctx) {
     if (!ctx.session) return need_login(ctx);
-    if (!ctx.actor.admin()) return api_error(ctx, 403, "forbidden", "error.forbidden");
-    auto loaded = service::load_calls(ctx.env, ctx.req.body, ctx.actor.id, "request body");
+    auto loaded = service::load_calls_as(ctx.env, ctx.actor, ctx.req.body, "request body");
     if (!loaded) return api_error(ctx, loaded.error());
     return ok({{"calls", *loaded}});
   });

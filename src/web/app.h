@@ -29,7 +29,7 @@ struct Ctx {
   const Renderer& renderer;
   Lang lang = Lang::zh;
   std::optional<service::Session> session;
-  service::Actor actor;
+  Actor actor;
   std::string csrf;  // the token forms and the X-CSRF-Token header must carry
   std::vector<std::string> set_cookies;
   std::string flash;  // a one-time notice for the next page (cookie laurel_flash)

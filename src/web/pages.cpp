@@ -28,7 +28,7 @@ json layout_view(Ctx& ctx, const std::string& title) {
          {"lang_en", ctx.lang == Lang::en},
          {"title", title.empty() ? ctx.tr("site.name") : title + " · " + ctx.tr("site.name")},
          {"signed_in", ctx.actor.signed_in()},
-         {"is_admin", ctx.actor.admin()},
+         {"is_organiser", ctx.actor.organiser()},
          {"user_email", ctx.actor.email},
          {"csrf", ctx.csrf},
          {"demo", ctx.env.demo_since.has_value()},
@@ -262,6 +262,7 @@ void add_page_routes(Router& r) {
     service::Registration reg{field(f, "email"),   field(f, "password"), field(f, "contact_name"),
                               field(f, "phone"),   field(f, "name_zh"),  field(f, "name_en"),
                               field(f, "type"),    field(f, "country"),  field(f, "overseas") == "1"};
+    reg.lang = std::string(lang_code(ctx.lang));
     if (field(f, "password") != field(f, "password2")) {
       Error e = Error::make("invalid", "error.invalid");
       e.fields["password2"] = {"rule.password_mismatch", {}};
@@ -287,7 +288,7 @@ void add_page_routes(Router& r) {
     }
     if (auto ask = two_factor_challenge(ctx, *s, false, field(f, "next"))) return std::move(*ask);
     std::string next = safe_local(field(f, "next"));
-    if (next == "/entries" && s->session.actor.admin()) next = "/admin";
+    if (next == "/entries" && s->session.actor.organiser()) next = "/admin";
     auto res = Response::redirect(next);
     set_login_cookies(ctx, res, *s);
     return res;
@@ -363,9 +364,11 @@ void add_page_routes(Router& r) {
     for (const auto& code : f.countries) countries.push_back(ctx.env.countries.name(code, ctx.lang));
     v["countries"] = countries;
     v["form"] = f.form.empty() ? "" : ctx.tr("form." + f.form);
-    v["is_owner"] = s->owner_id == ctx.actor.id;
-    v["can_withdraw"] = v["is_owner"].get<bool>() && s->status == SubmissionStatus::submitted && v["editable"].get<bool>();
-    v["can_edit"] = v["is_owner"].get<bool>() && v["editable"].get<bool>();
+    const EntryAccess access{s->owner_id, s->status};
+    const Instant now = ctx.env.now();
+    v["is_owner"] = owns_entry(ctx.actor, access);
+    v["can_withdraw"] = can_withdraw(ctx.actor, access, *c, now).ok();
+    v["can_edit"] = can_change_entry(ctx.actor, access, *c, now).ok();
     v["is_submitted"] = s->status == SubmissionStatus::submitted;
     v["deadline_text"] = deadline_text(ctx, *c);
     v["materials"] = materials_view(ctx, *c, *s, {});
@@ -375,7 +378,7 @@ void add_page_routes(Router& r) {
   r.add("GET", "/entries/{id}/edit", {.anonymous = 303, .owner = 200, .other = 404, .organiser = 404}, [](Ctx& ctx) {
     if (!ctx.actor.signed_in()) return to_login(ctx);
     auto s = service::get_submission(ctx.env, ctx.actor, ctx.req.param("id"));
-    if (!s || s->owner_id != ctx.actor.id) return error_page(ctx, 404, ctx.tr("error.submission_not_found"));
+    if (!s || !owns_entry(ctx.actor, {s->owner_id, s->status})) return error_page(ctx, 404, ctx.tr("error.submission_not_found"));
     auto c = service::find_call(ctx.env, s->call);
     if (!c) return error_for(ctx, c.error());
     std::string err = call_status(*c, ctx.env.now()) == CallStatus::closed ? ctx.tr("error.deadline_passed") : "";
@@ -416,16 +419,14 @@ void add_page_routes(Router& r) {
 
   r.add("GET", "/admin", {.anonymous = 303, .owner = 403, .other = 403, .organiser = 200}, [](Ctx& ctx) {
     if (!ctx.actor.signed_in()) return to_login(ctx);
-    if (!ctx.actor.admin()) return error_page(ctx, 403, ctx.tr("error.forbidden"));
+    auto counts = service::entry_counts(ctx.env, ctx.actor);  // the policy decides who may see it
+    if (!counts) return error_for(ctx, counts.error());
     json calls = json::array();
     for (const auto& c : service::list_calls(ctx.env)) {
-      auto list = service::call_submissions(ctx.env, ctx.actor, c.slug, {});
-      size_t submitted = 0;
-      if (list)
-        for (const auto& s : *list) submitted += s.status == SubmissionStatus::submitted;
+      auto it = counts->find(c.slug);
       json v = call_view(ctx, c);
-      v["total"] = std::to_string(list ? list->size() : 0);
-      v["submitted"] = std::to_string(submitted);
+      v["total"] = std::to_string(it == counts->end() ? 0 : it->second.total);
+      v["submitted"] = std::to_string(it == counts->end() ? 0 : it->second.submitted);
       calls.push_back(v);
     }
     return page(ctx, "admin", {{"calls", calls}}, 200, ctx.tr("nav.admin"));

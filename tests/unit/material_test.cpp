@@ -403,7 +403,7 @@ TEST_F(UploadServiceTest, AnotherApplicantSeesNeitherTheUploadNorTheMaterial) {
                           "北京大学", "Peking University", "university", "CN", false};
   auto other = service::register_account(*env_, r);
   ASSERT_TRUE(other.ok());
-  service::Actor them{other->id, other->email, "applicant", "university"};
+  Actor them = make_actor(other->id, other->email, "applicant", "university");
   EXPECT_EQ(service::get_material(*env_, them, id).error().code, "not_found");
   EXPECT_EQ(service::material_content(*env_, them, id).error().code, "not_found");
   EXPECT_EQ(service::remove_material(*env_, them, id).error().code, "not_found");

@@ -72,7 +72,7 @@ class ServiceTest : public ::testing::Test {
                             "清华大学", "Tsinghua University", "university", "CN", false};
     auto account = service::register_account(*env_, r);
     ASSERT_TRUE(account.ok()) << describe(account.error());
-    actor_ = service::Actor{account->id, account->email, "applicant", "university"};
+    actor_ = make_actor(account->id, account->email, "applicant", "university");
   }
   // Uploads `bytes` as a material of the entry through the service (create, write, commit); the
   // material's id. Throws on any refusal.
@@ -117,7 +117,7 @@ class ServiceTest : public ::testing::Test {
   std::unique_ptr<infra::FileStore> files_;
   std::unique_ptr<service::Env> env_;
   Instant now_{};
-  service::Actor actor_;
+  Actor actor_;
 };
 
 }  // namespace laurel
