@@ -25,19 +25,6 @@ std::optional<SubmissionStatus> submission_status_from(std::string_view s) {
   return std::nullopt;
 }
 
-bool valid_utf8(std::string_view s) {
-  size_t i = 0, n = s.size();
-  while (i < n) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
-    if (len == 0 || i + len > n || (len == 2 && c < 0xC2)) return false;
-    for (size_t k = 1; k < len; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
-    i += len;
-  }
-  return true;
-}
-
 size_t utf8_length(std::string_view s) {
   size_t n = 0;
   for (unsigned char c : s) n += (c >> 6) != 2;
@@ -45,14 +32,6 @@ size_t utf8_length(std::string_view s) {
 }
 
 namespace {
-
-std::string trim(std::string s) {
-  const char* ws = " \t\r\n";
-  auto a = s.find_first_not_of(ws);
-  if (a == std::string::npos) return {};
-  auto b = s.find_last_not_of(ws);
-  return s.substr(a, b - a + 1);
-}
 
 bool blank(const std::string& s) { return trim(s).empty(); }
 

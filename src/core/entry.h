@@ -10,6 +10,7 @@
 
 #include "core/call.h"
 #include "core/result.h"
+#include "core/text.h"  // valid_utf8, trim
 
 namespace laurel {
 
@@ -39,7 +40,6 @@ inline constexpr size_t kMaxCountryCode = 8;   // an ISO 3166-1 alpha-2 code is 
 inline constexpr size_t kMaxChoice = 100;      // a content form's name
 
 size_t utf8_length(std::string_view s);
-bool valid_utf8(std::string_view s);
 
 nlohmann::json to_json(const EntryFields& f);
 // The stored form: one part per field ("title_zh", …, "criteria.<slug>", …), each its JSON

@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "core/call.h"
+#include "core/text.h"
 
 namespace laurel {
 namespace {
@@ -37,27 +38,6 @@ const std::map<std::string, std::vector<Format>, std::less<>>& formats() {
         {"WAV", "audio/x-wav", ".wav"}, {"", "audio/wav", ""}, {"Ogg", "audio/ogg", ".ogg"}}},
   };
   return f;
-}
-
-bool valid_utf8_prefix(std::string_view s, size_t& good) {
-  size_t i = 0;
-  good = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    // RFC 3629: no overlong forms (C0 AF is an overlong '/'), no surrogates, nothing above U+10FFFF.
-    size_t n = c < 0x80 ? 1 : (c >= 0xC2 && c <= 0xDF) ? 2 : (c >> 4) == 14 ? 3 : (c >= 0xF0 && c <= 0xF4) ? 4 : 0;
-    if (n == 0 || i + n > s.size()) return false;
-    if (n > 1) {
-      unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
-      unsigned char lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80, hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
-      if (c1 < lo || c1 > hi) return false;
-    }
-    for (size_t k = 1; k < n; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
-    i += n;
-    good = i;
-  }
-  return true;
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "core/call.h"
 #include "core/entry.h"
+#include "core/text.h"
 #include "infra/crypto.h"
 #include "service/rate_limits.h"
 #include "service/two_factor.h"
@@ -18,12 +19,6 @@ namespace {
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
   return s;
-}
-
-std::string trim(const std::string& s) {
-  auto a = s.find_first_not_of(" \t\r\n");
-  if (a == std::string::npos) return {};
-  return s.substr(a, s.find_last_not_of(" \t\r\n") - a + 1);
 }
 
 bool valid_email(const std::string& e) {

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "core/text.h"
 #include "infra/qr.h"
 #include "service/accounts.h"
 #include "service/two_factor.h"
@@ -73,12 +74,6 @@ bool loopback(const std::string& address) {
   return !a || in_block(*a, "127.0.0.0/8") || in_block(*a, "::1");
 }
 
-std::string trim_space(std::string s) {
-  auto a = s.find_first_not_of(" \t");
-  if (a == std::string::npos) return {};
-  return s.substr(a, s.find_last_not_of(" \t") - a + 1);
-}
-
 }  // namespace
 
 std::pair<std::string, bool> client_address(const http::Request& req, const std::vector<std::string>& proxies) {
@@ -94,11 +89,11 @@ std::pair<std::string, bool> client_address(const http::Request& req, const std:
     while (i <= xff.size() && !xff.empty()) {
       size_t j = xff.find(',', i);
       if (j == std::string::npos) j = xff.size();
-      std::string h = trim_space(xff.substr(i, j - i));
+      std::string h = trim(xff.substr(i, j - i));
       if (!h.empty()) hops.push_back(h);
       i = j + 1;
     }
-    if (hops.empty() && !req.header("x-real-ip").empty()) hops.push_back(trim_space(req.header("x-real-ip")));
+    if (hops.empty() && !req.header("x-real-ip").empty()) hops.push_back(trim(req.header("x-real-ip")));
     for (auto it = hops.rbegin(); it != hops.rend(); ++it) {
       if (!ip_bytes(*it)) break;  // garbage: keep the last good hop
       addr = *it;
@@ -114,7 +109,7 @@ bool forwarded_tls(const http::Request& req, const std::vector<std::string>& pro
   if (proxies.empty() || !trusted(addr, proxies)) return false;
   std::string proto = req.header("x-forwarded-proto");
   auto comma = proto.rfind(',');  // several proxies: the one nearest us speaks last
-  proto = trim_space(comma == std::string::npos ? proto : proto.substr(comma + 1));
+  proto = trim(comma == std::string::npos ? proto : proto.substr(comma + 1));
   return proto == "https";
 }
 
