@@ -232,13 +232,6 @@ Response code_page(Ctx& ctx, const std::string& next, const std::string& error, 
   return page(ctx, "login_two_factor", v, status, ctx.tr("security.code_title"));
 }
 
-std::string safe_local(const std::string& next) {
-  if (next.empty() || next[0] != '/' || (next.size() > 1 && (next[1] == '/' || next[1] == '\\'))) return "";
-  for (char c : next)
-    if (static_cast<unsigned char>(c) < 0x20) return "";
-  return next;
-}
-
 json login_json(const service::LoginOutcome& s) {
   const auto& a = s.session.actor;
   return {{"csrf_token", s.session.csrf_token}, {"user", {{"id", a.id}, {"email", a.email}, {"role", stored_role(a)}}}};
@@ -343,7 +336,7 @@ void add_account_routes(Router& r) {
         });
   r.add("GET", "/login/two-factor", {.anonymous = 303, .owner = 303, .other = 303, .organiser = 303}, [](Ctx& ctx) {
     if (ctx.req.cookie(kChallengeCookie).empty()) return Response::redirect("/login");
-    return code_page(ctx, safe_local(ctx.req.query_param("next")), "");
+    return code_page(ctx, safe_next(ctx.req.query_param("next"), ""), "");
   });
   r.add("POST", "/login/two-factor", {.anonymous = 303, .owner = 303, .other = 303, .organiser = 303}, [](Ctx& ctx) {
     auto f = form_of(ctx);
@@ -356,10 +349,10 @@ void add_account_routes(Router& r) {
         res.set("Set-Cookie", http::cookie_header(kChallengeCookie, "", 0));
         return res;
       }
-      return with_retry(code_page(ctx, safe_local(field(f, "next")), ctx.tr(s.error().message), status_for(s.error().code)),
+      return with_retry(code_page(ctx, safe_next(field(f, "next"), ""), ctx.tr(s.error().message), status_for(s.error().code)),
                         s.error());
     }
-    std::string next = safe_local(field(f, "next"));
+    std::string next = safe_next(field(f, "next"), "");
     if (next.empty()) next = s->session.actor.organiser() ? "/admin" : "/entries";
     auto res = Response::redirect(next);
     set_login_cookies(ctx, res, *s);

@@ -71,15 +71,14 @@ void security_headers(http::Response& r) {
   if (!has_cache) r.set("Cache-Control", "no-store");
 }
 
-// A path of our own to go back to after a language switch or a login (never another site).
-std::string safe_next(const std::string& next) {
-  if (next.empty() || next[0] != '/' || (next.size() > 1 && (next[1] == '/' || next[1] == '\\'))) return "/";
+}  // namespace
+
+std::string safe_next(const std::string& next, const std::string& fallback) {
+  if (next.empty() || next[0] != '/' || (next.size() > 1 && (next[1] == '/' || next[1] == '\\'))) return fallback;
   for (char c : next)
-    if (static_cast<unsigned char>(c) < 0x20) return "/";
+    if (static_cast<unsigned char>(c) < 0x20) return fallback;
   return next;
 }
-
-}  // namespace
 
 void add_routes(Router& r) {
   add_api_routes(r);
@@ -91,7 +90,7 @@ void add_routes(Router& r) {
   r.add("GET", "/static/vendor/{file}", everyone, [](Ctx& ctx) { return static_file(ctx.req, "static/vendor/"); });
   r.add("GET", "/lang/{code}", {.anonymous = 303, .owner = 303, .other = 303, .organiser = 303}, [](Ctx& ctx) {
     std::string code = ctx.req.param("code") == "en" ? "en" : "zh";
-    auto r = http::Response::redirect(safe_next(ctx.req.query_param("next")));
+    auto r = http::Response::redirect(safe_next(ctx.req.query_param("next"), "/"));
     r.set("Set-Cookie", http::cookie_header("laurel_lang", code, 365L * 24 * 3600));
     return r;
   });

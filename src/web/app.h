@@ -53,6 +53,10 @@ using Router = http::Router<Route, Access>;
 
 int status_for(const std::string& error_code);
 
+// `next` when it is a path of our own to go back to after a language switch or a login (never
+// another site: no "//host", no "/\\host", no control characters), otherwise `fallback`.
+std::string safe_next(const std::string& next, const std::string& fallback);
+
 // API side (web/api.cpp)
 void add_api_routes(Router& r);
 std::variant<nlohmann::json, http::Response> body_json(Ctx& ctx);  // the body as an object, or the 400/415 answer

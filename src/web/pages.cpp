@@ -135,13 +135,6 @@ Response login_page(Ctx& ctx, const std::string& email, const std::string& error
   return page(ctx, "login", v, status, ctx.tr("account.login"));
 }
 
-std::string safe_local(const std::string& next) {
-  if (next.empty() || next[0] != '/' || (next.size() > 1 && (next[1] == '/' || next[1] == '\\'))) return "/entries";
-  for (char c : next)
-    if (static_cast<unsigned char>(c) < 0x20) return "/entries";
-  return next;
-}
-
 // ---- entries ----
 
 json form_patch(const Call& call, const Category& cat, const std::multimap<std::string, std::string>& f) {
@@ -287,7 +280,7 @@ void add_page_routes(Router& r) {
       return res;
     }
     if (auto ask = two_factor_challenge(ctx, *s, false, field(f, "next"))) return std::move(*ask);
-    std::string next = safe_local(field(f, "next"));
+    std::string next = safe_next(field(f, "next"), "/entries");
     if (next == "/entries" && s->session.actor.organiser()) next = "/admin";
     auto res = Response::redirect(next);
     set_login_cookies(ctx, res, *s);
