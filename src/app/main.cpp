@@ -291,7 +291,7 @@ int main(int argc, char** argv) {
       opt.max_connections_per_address = cfg.max_connections_per_address;
       service::Worker worker(env);
       env.wake_worker = [&worker] { worker.wake(); };
-      web::WebApp webapp(env, web::WebOptions{cfg.demo, cfg.trusted_proxies});
+      web::WebApp webapp(env, web::WebOptions{.trusted_proxies = cfg.trusted_proxies});
       opt.stream_prefix = "/uploads/";
       opt.on_listening = [&](unsigned short port) {
         std::cout << "Laurel listening on http://" << opt.host << ":" << port << (cfg.demo ? " (demo mode)" : "")

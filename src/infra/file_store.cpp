@@ -99,23 +99,6 @@ std::string FileStore::put(std::string_view bytes) {
   return h;
 }
 
-std::optional<std::string> FileStore::read_small(std::string_view h, size_t limit) const {
-  fs::path p = blob_path(h);
-  int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  std::string out;
-  char buf[65536];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    out.append(buf, size_t(n));
-    if (out.size() > limit) break;
-  }
-  ::close(fd);
-  return out;
-}
-
 void FileStore::remove_blob(std::string_view h) {
   std::error_code ec;
   fs::remove(blob_path(h), ec);

@@ -25,7 +25,6 @@ class FileStore {
   void adopt(const std::filesystem::path& part, std::string_view sha256_hex);
   // Stores bytes (a thumbnail) durably; returns their sha256.
   std::string put(std::string_view bytes);
-  std::optional<std::string> read_small(std::string_view sha256_hex, size_t limit = 16 << 20) const;
   void remove_blob(std::string_view sha256_hex);
   void remove_part(std::string_view upload_id);
   // A fresh path for a temporary file inside the store (same file system, for rename).

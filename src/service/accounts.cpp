@@ -26,13 +26,6 @@ bool valid_email(const std::string& e) {
   return e.size() <= 254 && std::regex_match(e, re);
 }
 
-Account account_of(const store::Row& r) {
-  return Account{r.str(0), r.str(1), r.str(2), r.str(3), r.str(4), r.str(5), r.str(6), r.str(7), r.str(8), r.num(9) != 0};
-}
-
-constexpr const char* kAccountCols =
-    "id, email, role, contact_name, phone, org_name_zh, org_name_en, org_type, country, overseas";
-
 using namespace std::chrono_literals;
 // See accounts.h for what each limit is for.
 const RateLimit kAccountLimit{10, 15min};   // strangers' attempts on one account
@@ -361,13 +354,6 @@ Result<Account> add_user(Env& env, const std::string& email_in, const std::strin
     store::audit(*c, now, "", "user_add", "user", a.id, "{\"role\":\"" + role + "\"}");
     return a;
   });
-}
-
-std::optional<Account> find_account(Env& env, const std::string& user_id) {
-  auto c = env.db.acquire();
-  auto row = c->query_one(std::string("SELECT ") + kAccountCols + " FROM users WHERE id = ?", {user_id});
-  if (!row) return std::nullopt;
-  return account_of(*row);
 }
 
 }  // namespace laurel::service

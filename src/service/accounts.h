@@ -86,6 +86,5 @@ void log_out_everywhere(Env& env, const Actor& actor);
 Status change_password(Env& env, const Session& current, const std::string& old_password,
                        const std::string& new_password);
 Result<Account> add_user(Env& env, const std::string& email, const std::string& password, const std::string& role);
-std::optional<Account> find_account(Env& env, const std::string& user_id);
 
 }  // namespace laurel::service

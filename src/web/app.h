@@ -101,7 +101,6 @@ http::Response error_page(Ctx& ctx, int status, const std::string& message);
 void add_routes(Router& r);
 
 struct WebOptions {
-  bool demo = false;
   // Peers whose X-Forwarded-For is believed (addresses or CIDR blocks, e.g. "127.0.0.1",
   // "10.0.0.0/8"); none by default.
   std::vector<std::string> trusted_proxies;
