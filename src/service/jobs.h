@@ -1,7 +1,9 @@
 // Background jobs, kept in the database so that any server process may run any job and a job
 // survives a crash: queued → running (claimed by one worker, with a lease) → done / failed.
-// A job whose worker vanished is claimed again when its lease runs out; one that failed is
-// tried again later, at most three times.
+// Every claim counts as an attempt. A job whose worker vanished is claimed again when its lease
+// runs out; one that failed goes back to the queue (due again after 10 s × its attempts) until
+// it fails on its third (or a later) attempt, when it stays failed. The one kind today is
+// "process_material" (subject: the material id).
 #pragma once
 #include <atomic>
 #include <condition_variable>
@@ -33,7 +35,8 @@ class Worker {
   explicit Worker(Env& env);
   ~Worker();  // stops and joins
   void wake();
-  // Runs every due job now, on the calling thread (tests and `laurel jobs`); returns how many.
+  // Runs due jobs on the calling thread until none is left; returns how many it ran. The
+  // worker's own thread keeps running meanwhile and may take some of them (they are not counted).
   int drain();
 
  private:

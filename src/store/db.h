@@ -1,5 +1,6 @@
 // The database seen by the rest of Laurel: connections from a pool, parameterised SQL,
-// transactions. One implementation per back end (sqlite.cpp; PostgreSQL to come) behind it.
+// transactions. One implementation per back end behind it: SQLite (sqlite.cpp, the default) and
+// PostgreSQL through libpq (postgres.cpp); the few SQL spellings that differ are in dialect.h.
 // SQL uses `?` placeholders. Thread safety: a Db is shared by all threads; a Conn is used by
 // one thread at a time (take it with acquire(), it returns to the pool when released).
 #pragma once
