@@ -12,9 +12,9 @@ BUILD_PACKAGES=(build-essential cmake ninja-build ccache pkg-config git ca-certi
   libboost1.81-dev libboost-url1.81-dev libsqlite3-dev nlohmann-json3-dev libkainjow-mustache-dev
   libcli11-dev libtomlplusplus-dev libspdlog-dev libhowardhinnant-date-dev libsodium-dev libicu-dev
   iso-codes tzdata libgtest-dev libjemalloc-dev libmagic-dev libssl-dev libpq-dev liboath-dev libqrencode-dev
-  ffmpeg libvips-tools)
+  libcurl4-openssl-dev ffmpeg libvips-tools)
 TEST_PACKAGES=(chromium fonts-noto-cjk sqlite3 curl wrk nginx-light postgresql-15 postgresql-client-15 time
-  clang-16 libclang-rt-16-dev llvm-16)  # fuzz/run.sh: libFuzzer, sanitizers, llvm-symbolizer
+  clang-16 libclang-rt-16-dev llvm-16 python3-aiosmtpd)  # fuzz/run.sh: libFuzzer, sanitizers, llvm-symbolizer
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -62,6 +62,8 @@ case "${1:-}" in
     echo "  Laurel is starting on http://$listen  (demo mode: the 2025 WIC calls are shown open)"
     echo "  Organiser login: admin@laurel.local, password in data/admin-password.txt"
     echo "  Applicants register at http://$listen/register.  Stop with Ctrl-C."
+    echo "  Mail: no SMTP relay configured, so every message (address checks, password resets, receipts,"
+    echo "  reminders) is saved as an .eml file in data/mail/ (docs/mail.md: --smtp URL to send it)."
     echo
     exec ./build/laurel --database "$db" serve --listen "$listen" --demo
     ;;

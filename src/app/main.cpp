@@ -19,6 +19,9 @@
 #include "infra/resources.h"
 #include "service/accounts.h"
 #include "service/calls.h"
+#include "infra/mail_message.h"
+#include "infra/smtp.h"
+#include "service/mail.h"
 #include "store/db.h"
 #include "web/app.h"
 
@@ -41,6 +44,11 @@ struct Config {
   std::vector<std::string> trusted_proxies;  // peers whose X-Forwarded-For is believed
   int password_hashes = 0;                   // at once per process; 0: half the hardware threads
   bool require_organiser_2fa = false;
+  std::string smtp;       // smtp://user:pass@host:587 or smtps://…; empty: messages saved as .eml files
+  std::string mail_from = "Laurel <noreply@laurel.invalid>";
+  std::string mail_dir;   // default: mail/ beside the SQLite database (data/mail)
+  std::string site_url;   // the start of links in mail; default http://LISTEN
+  int mail_per_minute = 120;
 };
 
 // files/ beside an SQLite database file ("sqlite:data/laurel.db" → data/files).
@@ -75,6 +83,11 @@ void read_config(const std::string& path, Config& c) {
       if (auto v = e.value<std::string>()) c.trusted_proxies.push_back(*v);
   if (auto v = t["password_hashes"].value<int64_t>()) c.password_hashes = int(*v);
   if (auto v = t["require_organiser_2fa"].value<bool>()) c.require_organiser_2fa = *v;
+  if (auto v = t["smtp"].value<std::string>()) c.smtp = *v;
+  if (auto v = t["mail_from"].value<std::string>()) c.mail_from = *v;
+  if (auto v = t["mail_dir"].value<std::string>()) c.mail_dir = *v;
+  if (auto v = t["site_url"].value<std::string>()) c.site_url = *v;
+  if (auto v = t["mail_per_minute"].value<int64_t>()) c.mail_per_minute = int(*v);
 }
 
 std::string read_file(const std::string& path) {
@@ -170,6 +183,24 @@ int main(int argc, char** argv) {
                     "Password hashes (argon2id, 64 MiB each) run at once (default: half the hardware threads, at least 1)")
       ->check(CLI::PositiveNumber);
   serve->add_flag("--require-organiser-2fa", require_organiser_2fa, "Organisers must sign in with a second factor");
+  std::string smtp_url, mail_from, site_url;
+  double mail_retry_base = 0, reminder_every = 0;
+  const char* smtp_help = "SMTP relay: smtp://[user:pass@]host:587 (STARTTLS) or smtps://…:465 (default: none, "
+                          "messages are saved as .eml files in mail/ beside the database)";
+  const char* from_help = "Sender of every message, e.g. \"Laurel <noreply@example.org>\"";
+  serve->add_option("--smtp", smtp_url, smtp_help);
+  serve->add_option("--mail-from", mail_from, from_help);
+  serve->add_option("--site-url", site_url, "Public URL links in mail start with (default http://LISTEN)");
+  serve->add_option("--mail-retry-base-seconds", mail_retry_base, "")->group("")->check(CLI::PositiveNumber);
+  serve->add_option("--reminder-scan-seconds", reminder_every, "")->group("")->check(CLI::PositiveNumber);
+
+  auto* mail_cmd = app.add_subcommand("mail", "Mail");
+  mail_cmd->require_subcommand(1);
+  auto* mail_test = mail_cmd->add_subcommand("test", "Send one test message now and print the server's answer");
+  std::string mail_to;
+  mail_test->add_option("--to", mail_to, "Recipient address")->required();
+  mail_test->add_option("--smtp", smtp_url, smtp_help);
+  mail_test->add_option("--mail-from", mail_from, from_help);
 
   auto* migrate = app.add_subcommand("migrate", "Apply the database migrations");
 
@@ -250,6 +281,30 @@ int main(int argc, char** argv) {
     env.account_quota = cfg.account_quota;
     env.password_hashes = cfg.password_hashes;
     env.require_organiser_2fa = cfg.require_organiser_2fa;
+    // Mail: a relay, or .eml files in mail/ beside the SQLite database (data/mail by default).
+    if (!smtp_url.empty()) cfg.smtp = smtp_url;
+    if (!mail_from.empty()) cfg.mail_from = mail_from;
+    if (!site_url.empty()) cfg.site_url = site_url;
+    service::MailSettings mail;
+    mail.smtp_url = cfg.smtp;
+    mail.from = cfg.mail_from;
+    mail.mail_dir = cfg.mail_dir.empty() ? (std::filesystem::path(cfg.files).parent_path() / "mail").string() : cfg.mail_dir;
+    mail.site_url = cfg.site_url.empty() ? "http://" + cfg.listen : cfg.site_url;
+    while (mail.site_url.size() > 1 && mail.site_url.back() == '/') mail.site_url.pop_back();
+    mail.per_minute = std::max(1, cfg.mail_per_minute);
+    if (mail_retry_base > 0) mail.retry_base_seconds = mail_retry_base;
+    if (reminder_every > 0) mail.reminder_every = std::chrono::seconds(std::max(1LL, (long long)reminder_every));
+    if (!mail.smtp_url.empty() && mail.smtp_url.rfind("smtp://", 0) != 0 && mail.smtp_url.rfind("smtps://", 0) != 0)
+      throw std::runtime_error("--smtp must be an smtp:// or smtps:// URL");
+    if (!mail::parse_address(mail.from)) throw std::runtime_error("--mail-from is not an address: " + mail.from);
+    env.mail = &mail;
+    smtp::init();
+    if (*mail_test) {
+      auto out = service::send_test_mail(env, mail_to);
+      std::cout << (mail.smtp_url.empty() ? "no SMTP relay configured: " : smtp::redact(mail.smtp_url) + ": ") << out.answer
+                << "\n";
+      return out.ok ? 0 : 1;
+    }
 
     if (*migrate) {
       std::cout << "database " << redacted(cfg.database) << " is up to date\n";
@@ -290,12 +345,18 @@ int main(int argc, char** argv) {
       opt.max_connections = cfg.max_connections;
       opt.max_connections_per_address = cfg.max_connections_per_address;
       service::Worker worker(env);
+      std::optional<service::MailSender> mail_sender;  // started once the port (and so the links) is known
       env.wake_worker = [&worker] { worker.wake(); };
       web::WebApp webapp(env, web::WebOptions{.trusted_proxies = cfg.trusted_proxies});
       opt.stream_prefix = "/uploads/";
       opt.on_listening = [&](unsigned short port) {
+        if (cfg.site_url.empty()) mail.site_url = "http://" + opt.host + ":" + std::to_string(port);  // port 0: the one chosen
         std::cout << "Laurel listening on http://" << opt.host << ":" << port << (cfg.demo ? " (demo mode)" : "")
                   << std::endl;
+        std::cout << "Mail: " << (mail.smtp_url.empty() ? "no SMTP relay; messages are saved in " + mail.mail_dir + "/"
+                                                       : "via " + smtp::redact(mail.smtp_url))
+                  << std::endl;
+        mail_sender.emplace(env);
       };
       http::serve(
           opt, [&](http::Request& req) { return webapp.handle(req); },

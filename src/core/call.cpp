@@ -147,6 +147,7 @@ json to_json(const Call& c) {
     j["categories"].push_back(cj);
   }
   j["max_entry_bytes"] = c.max_entry_bytes;
+  if (!c.reminders.empty()) j["reminders"] = c.reminders;
   j["materials"] = json::array();
   for (const auto& m : c.materials)
     j["materials"].push_back({{"kind", m.kind},
@@ -209,6 +210,7 @@ Result<Call> call_from_json(const json& j) {
       c.categories.push_back(std::move(cat));
     }
     c.max_entry_bytes = j.value("max_entry_bytes", c.max_entry_bytes);
+    c.reminders = j.value("reminders", std::vector<long long>{});
     for (const auto& m : j.value("materials", json::array())) {
       MaterialRule r;
       r.kind = m.at("kind").get<std::string>();

@@ -67,6 +67,7 @@ struct Call {
   std::vector<Category> categories;
   std::vector<MaterialRule> materials;      // which files entries carry (core/material.h)
   long long max_entry_bytes = 4LL << 30;    // all of one entry's materials together
+  std::vector<long long> reminders;         // seconds before the deadline a reminder goes out (call file "7d", "3h")
   bool demo_shifted = false;  // dates moved by demo mode (never stored)
   std::string revision;       // changes whenever the stored definition changes (never stored)
 

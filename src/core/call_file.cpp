@@ -1,5 +1,6 @@
 #include "core/call_file.h"
 
+#include <algorithm>
 #include <regex>
 #include <set>
 #include <toml++/toml.h>
@@ -130,7 +131,7 @@ Call read_call(Reader& r, const toml::table& t, int index) {
   std::string where = "call #" + std::to_string(index + 1);
   r.known_keys(t, {"slug", "receipt_prefix", "kind", "time_zone", "deadline", "opens", "website", "title", "organiser",
                    "summary", "description", "applicant_types", "fields", "content_forms", "eligibility", "quota",
-                   "stage", "contact", "category", "material", "max_entry_size"},
+                   "stage", "contact", "category", "material", "max_entry_size", "reminders"},
                where);
   c.slug = r.str(t, "slug", where);
   if (!c.slug.empty() && !is_slug(c.slug)) r.fail(t.get("slug"), where + ": slug must be lower-case letters, digits and dashes");
@@ -239,6 +240,12 @@ Call read_call(Reader& r, const toml::table& t, int index) {
     }
     c.categories.push_back(std::move(cat));
   }
+  for (const auto& text : r.strings(t, "reminders", where, false)) {
+    auto offset = parse_reminder_offset(text);
+    if (!offset) r.fail(t.get("reminders"), where + ": reminders must be offsets before the deadline such as \"7d\", \"3h\" or \"30m\"");
+    else if (std::find(c.reminders.begin(), c.reminders.end(), *offset) == c.reminders.end()) c.reminders.push_back(*offset);
+  }
+  std::sort(c.reminders.begin(), c.reminders.end(), std::greater<>());
   if (const toml::node* n = t.get("max_entry_size")) {
     auto v = n->value<std::string>();
     auto size = v ? parse_size(*v) : std::nullopt;
@@ -286,6 +293,18 @@ Call read_call(Reader& r, const toml::table& t, int index) {
 }
 
 }  // namespace
+
+std::optional<long long> parse_reminder_offset(std::string_view text) {
+  if (text.size() < 2 || text.size() > 6) return std::nullopt;
+  long long n = 0;
+  for (char ch : text.substr(0, text.size() - 1)) {
+    if (ch < '0' || ch > '9') return std::nullopt;
+    n = n * 10 + (ch - '0');
+  }
+  long long unit = text.back() == 'd' ? 86400 : text.back() == 'h' ? 3600 : text.back() == 'm' ? 60 : 0;
+  if (unit == 0 || n <= 0 || n * unit > 366LL * 86400) return std::nullopt;
+  return n * unit;
+}
 
 CallFileResult parse_call_file(std::string_view text, std::string_view source_name) {
   CallFileResult out;

@@ -8,6 +8,8 @@
 #include "core/entry.h"
 #include "core/text.h"
 #include "infra/crypto.h"
+#include "service/account_mail.h"
+#include "service/mail.h"
 #include "service/rate_limits.h"
 #include "service/two_factor.h"
 #include "service/write.h"
@@ -129,6 +131,7 @@ Result<Account> register_account(Env& env, const Registration& in, const ClientI
         {a.id, a.email, hash, a.role, a.contact_name, a.phone, a.org_name_zh, a.org_name_en, a.org_type, a.country,
          (long long)a.overseas, now});
     store::audit(*c, now, a.id, "register", "user", a.id);
+    queue_verification(*c, env, a.id, lang_from(r.lang));  // the link, in this transaction
     return a;
   });
 }

@@ -14,6 +14,7 @@ struct Registration {
   std::string email, password, contact_name, phone;
   std::string org_name_zh, org_name_en, org_type, country;
   bool overseas = false;
+  std::string lang;  // "zh" or "en": the language the account was created in (mail uses it)
 };
 
 struct Account {

@@ -15,6 +15,8 @@
 
 namespace laurel::service {
 
+struct MailSettings;  // service/mail.h
+
 struct Env {
   store::Db& db;
   const Countries& countries;
@@ -34,6 +36,8 @@ struct Env {
   // (0: half the hardware threads, at least 1); whether organisers must use two-factor sign-in.
   int password_hashes = 0;
   bool require_organiser_2fa = false;
+  // Mail: relay, sender, links, limits (service/mail.h); null: the defaults (messages saved as .eml).
+  const MailSettings* mail = nullptr;
   std::function<Instant()> clock = [] {
     return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
   };

@@ -4,6 +4,7 @@
 
 #include "infra/crypto.h"
 #include "service/calls.h"
+#include "service/notices.h"
 #include "service/write.h"
 #include "store/audit.h"
 #include "store/dialect.h"
@@ -383,6 +384,7 @@ Result<Submission> submit_submission(Env& env, const Actor& actor, const std::st
       if (auto st = change_status(c, next, s.version); !st) return st.error();
       write_version(c, next.id, actor.id, secs(now));
       store::audit(c, secs(now), actor.id, "submit", "submission", next.id, json{{"receipt", *next.receipt}}.dump());
+      queue_receipt_mail(c, env, call, next);  // in this transaction: no receipt for a submit that rolled back
       return next;
     });
   });

@@ -4,7 +4,9 @@
 
 #include "infra/crypto.h"
 #include "infra/resources.h"
+#include "service/account_mail.h"
 #include "store/db.h"
+#include "web/mail_pages.h"
 
 namespace laurel::web {
 
@@ -85,11 +87,13 @@ void add_routes(Router& r) {
   add_upload_routes(r);
   add_page_routes(r);
   add_account_routes(r);
+  add_mail_routes(r);
   constexpr Access everyone{.anonymous = 200, .owner = 200, .other = 200, .organiser = 200};
   r.add("GET", "/static/{file}", everyone, [](Ctx& ctx) { return static_file(ctx.req, "static/"); });
   r.add("GET", "/static/vendor/{file}", everyone, [](Ctx& ctx) { return static_file(ctx.req, "static/vendor/"); });
   r.add("GET", "/lang/{code}", {.anonymous = 303, .owner = 303, .other = 303, .organiser = 303}, [](Ctx& ctx) {
     std::string code = ctx.req.param("code") == "en" ? "en" : "zh";
+    if (ctx.session) service::save_language(ctx.env, ctx.actor.id, code == "en" ? Lang::en : Lang::zh);  // mail follows it
     auto r = http::Response::redirect(safe_next(ctx.req.query_param("next"), "/"));
     r.set("Set-Cookie", http::cookie_header("laurel_lang", code, 365L * 24 * 3600));
     return r;

@@ -1,0 +1,205 @@
+// Mail (issue 11) against a real SMTP sink: Debian's aiosmtpd with tests/smtp_sink.py, started
+// and stopped here. What arrived at the sink is what is checked.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import net from 'node:net';
+import { join } from 'node:path';
+import {
+  startServer, newApplicant, adminClient, Client, createDraft, fullAwardFields, getCall, accountBody,
+  expectStatus, expectError, errorFields, REPO, AWARD, APPLICANT_PASSWORD, RECEIPT_RE,
+} from './harness.mjs';
+
+const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+/** The sink: start(), stop(), refuse(on), messages() → [{ file, raw, headers, to, text }]. */
+async function startSink() {
+  const dir = mkdtempSync(join(tmpdir(), 'laurel-sink-'));
+  const port = await freePort();
+  let child = null;
+  const sink = {
+    port, dir, url: `smtp://127.0.0.1:${port}`,
+    async start() {
+      child = spawn(PYTHON, ['-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${port}`, '-c', 'smtp_sink.Sink', dir],
+        { cwd: REPO, env: { ...process.env, PYTHONPATH: join(REPO, 'tests') }, stdio: 'ignore' });
+      for (let i = 0; i < 100; i += 1) {
+        const up = await new Promise((r) => { const s = net.connect(port, '127.0.0.1', () => { s.end(); r(true); }); s.on('error', () => r(false)); });
+        if (up) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error('the SMTP sink did not start (is python3-aiosmtpd installed?)');
+    },
+    async stop() {
+      if (!child || child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+    },
+    refuse(on) {
+      const f = join(dir, 'REFUSE');
+      if (on) writeFileSync(f, '1'); else rmSync(f, { force: true });
+    },
+    messages() {
+      return readdirSync(dir).filter((f) => f.endsWith('.eml')).sort().map((file) => parse(readFileSync(join(dir, file), 'utf8'), file));
+    },
+  };
+  await sink.start();
+  return sink;
+}
+
+/** Headers (unfolded) and the text part, decoded. */
+function parse(raw, file) {
+  const [head] = raw.split('\r\n\r\n');
+  const headers = {};
+  for (const line of head.replace(/\r\n[ \t]/g, ' ').split('\r\n')) {
+    const i = line.indexOf(':');
+    if (i > 0) headers[line.slice(0, i).toLowerCase()] = line.slice(i + 1).trim();
+  }
+  const parts = raw.split(/\r\n--=_laurel_[a-z0-9]+(?:--)?\r\n/);
+  const decode = (p) => { const [, body] = p.split('\r\n\r\n'); return Buffer.from((body || '').replace(/\s+/g, ''), 'base64').toString('utf8'); };
+  const text = parts.length > 2 ? decode(parts[1]) : '';
+  const html = parts.length > 2 ? decode(parts[2]) : '';
+  const subject = (headers.subject || '').replace(/=\?UTF-8\?B\?([^?]*)\?=\s*/g, (_, b) => Buffer.from(b, 'base64').toString('utf8'));
+  return { file, raw, headers, to: headers['x-sink-to'], subject, text, html };
+}
+
+async function waitFor(what, fn, ms = 15_000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+const mailTo = (sink, email, kind) => sink.messages().filter((m) => m.to === email && (!kind || m.text.includes(kind) || m.subject.includes(kind)));
+
+describe('mail through an SMTP sink', () => {
+  let sink; let server; let admin;
+  before(async () => {
+    sink = await startSink();
+    server = await startServer({ extraArgs: ['--smtp', sink.url, '--mail-from', 'Laurel Tests <noreply@example.org>', '--mail-retry-base-seconds', '1'] });
+    admin = await adminClient(server);
+  });
+  after(async () => { if (server) await server.stop(); if (sink) { await sink.stop(); rmSync(sink.dir, { recursive: true, force: true }); } });
+
+  it('registration sends a verification link in the language of the registration; following it verifies the address', async () => {
+    const body = accountBody();
+    const c = new Client(server.url);
+    c.cookies.set('laurel_lang', 'en');
+    expectStatus(assert, await c.post('/accounts', body), 201);
+    const m = await waitFor('the verification mail', () => sink.messages().find((x) => x.to === body.email));
+    assert.match(m.subject, /Confirm your e-mail address/);
+    assert.ok(m.headers['message-id'] && m.headers.date && /multipart\/alternative/.test(m.headers['content-type']));
+    const link = /http:\/\/127\.0\.0\.1:\d+\/verify\/[A-Za-z0-9_-]+/.exec(m.text)[0];
+    await c.login(body.email, body.password);
+    assert.equal((await c.get('/account')).body.email_verified, false);
+    const v = await c.request('GET', new URL(link).pathname);
+    expectStatus(assert, v, 303);
+    assert.equal((await c.get('/account')).body.email_verified, true);
+    expectStatus(assert, await c.request('GET', new URL(link).pathname), 410);
+  });
+
+  it('password reset works end to end: 202, a link, weak password 422, 204, other sessions end, the token is single-use', async () => {
+    const a = await newApplicant(server);
+    const before = sink.messages().length;
+    expectStatus(assert, await new Client(server.url).post('/password-reset', { email: a.email.toUpperCase() }), 202);
+    const m = await waitFor('the reset mail', () => sink.messages().slice(before).find((x) => x.to === a.email && /\/reset\//.test(x.text)));
+    assert.match(m.subject, /重置|Reset/);
+    const token = /\/reset\/([A-Za-z0-9_-]+)/.exec(m.text)[1];
+    const anon = new Client(server.url);
+    expectStatus(assert, await anon.request('GET', `/reset/${token}`), 200);
+    const weak = await anon.post(`/password-reset/${token}`, { password: 'short' });
+    expectError(assert, weak, 422, 'invalid');
+    assert.ok(errorFields(weak).password);
+    expectStatus(assert, await anon.post(`/password-reset/${token}`, { password: 'A-brand-new-pass-2025' }), 204);
+    expectStatus(assert, await a.get('/submissions'), 401);  // the old session ended
+    expectStatus(assert, await new Client(server.url).login(a.email, 'A-brand-new-pass-2025'), 200);
+    expectError(assert, await anon.post(`/password-reset/${token}`, { password: 'Another-new-pass-2025' }), 410, 'token_expired');
+    expectError(assert, await anon.post('/password-reset/unknown-token-xyz', { password: 'Another-new-pass-2025' }), 410, 'token_expired');
+    expectStatus(assert, await anon.request('GET', `/reset/${token}`), 410);
+  });
+
+  it('a reset for an unknown address answers 202, sends nothing and logs nothing about it', async () => {
+    const email = `nobody-${Date.now()}@example.org`;
+    const before = sink.messages().length;
+    expectStatus(assert, await new Client(server.url).post('/password-reset', { email }), 202);
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.equal(sink.messages().slice(before).filter((m) => m.to === email).length, 0);
+    assert.ok(!server.logs().includes(email), 'the address appears in the logs');
+    const list = await admin.get('/admin/mail');
+    assert.ok(!list.body.messages.some((m) => m.to === email));
+  });
+
+  it('a submit sends the receipt with its number to the owner', async () => {
+    const a = await newApplicant(server);
+    const call = await getCall(a, AWARD);
+    const cat = call.categories[0].slug;
+    const id = await createDraft(a, AWARD, cat, await fullAwardFields(a, cat));
+    const { uploadFile } = await import('./tus.mjs');
+    const { pdfBytes } = await import('./fixtures.mjs');
+    await uploadFile(a, id, 'document', 'evidence.pdf', pdfBytes());
+    const res = await a.post(`/submissions/${id}/submit`, {});
+    expectStatus(assert, res, 200);
+    assert.match(res.body.receipt, RECEIPT_RE);
+    const m = await waitFor('the receipt', () => sink.messages().find((x) => x.to === a.email && x.text.includes(res.body.receipt)));
+    assert.ok(m.subject.includes(res.body.receipt));
+    assert.match(m.text, /evidence\.pdf/);
+    assert.match(m.text, /SHA-256 [0-9a-f]{64}/);
+  });
+
+  it('a refused recipient is failed with the relay\'s answer; the organiser retries and it is delivered', async () => {
+    sink.refuse(true);
+    const email = (await newApplicant(server)).email;
+    const failed = await waitFor('a failed message', async () => {
+      const r = await admin.get('/admin/mail?status=failed');
+      return r.body.messages.find((m) => m.to === email);
+    });
+    assert.match(failed.last_error, /550/);
+    assert.equal(failed.kind, 'verify');
+    sink.refuse(false);
+    expectStatus(assert, await admin.post(`/admin/mail/${failed.id}/retry`, {}), 202);
+    await waitFor('the retried mail', () => sink.messages().find((m) => m.to === email));
+    const sent = (await admin.get('/admin/mail?status=sent')).body.messages.find((m) => m.id === failed.id);
+    assert.ok(sent && sent.sent_at && sent.attempts >= 2);
+  });
+
+  it('with the sink down a message is retried, never lost, and delivered once the sink is back', async () => {
+    await sink.stop();
+    const a = await newApplicant(server);
+    const queued = await waitFor('a second attempt', async () => {
+      const r = await admin.get('/admin/mail');
+      return r.body.messages.find((m) => m.to === a.email && m.attempts >= 2 && m.status === 'queued');
+    }, 20_000);
+    assert.ok(queued.last_error.length > 0);
+    assert.ok(server.alive());
+    await sink.start();
+    await waitFor('the delivery after the sink came back', () => sink.messages().find((m) => m.to === a.email), 30_000);
+  });
+
+  it('header injection in a subject never reaches the message headers', async () => {
+    const a = await newApplicant(server);
+    const call = await getCall(a, AWARD);
+    await createDraft(a, AWARD, call.categories[0].slug, { title_en: 'Injected' });
+    const preview = await admin.post(`/admin/calls/${AWARD}/messages/preview`, { status: 'draft' });
+    expectStatus(assert, preview, 200);
+    assert.ok(preview.body.recipients >= 1);
+    const res = await admin.post(`/admin/calls/${AWARD}/messages`, { status: 'draft', subject: 'Hello\r\nBcc: evil@example.org', body: 'Line one\nLine two' });
+    expectStatus(assert, res, 202);
+    assert.equal(res.body.queued, preview.body.recipients);
+    const m = await waitFor('the message', () => sink.messages().find((x) => x.to === a.email && /Hello/.test(x.subject)));
+    assert.equal(m.headers.bcc, undefined);
+    assert.ok(!/^Bcc:/mi.test(m.raw));
+    assert.equal(m.to, a.email);
+    assert.match(m.text, /Line one/);
+  });
+});
