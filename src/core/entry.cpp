@@ -66,6 +66,20 @@ json to_json(const EntryFields& f) {
               {"started_on", f.started_on},     {"countries", f.countries}, {"form", f.form}};
 }
 
+json to_json(const Entry& s) {
+  json j{{"id", s.id},
+         {"call", s.call},
+         {"category", s.category},
+         {"status", to_string(s.status)},
+         {"fields", to_json(s.fields)},
+         {"version", s.version},
+         {"created_at", iso_utc(s.created_at)},
+         {"updated_at", iso_utc(s.updated_at)}};
+  j["receipt"] = s.receipt ? json(*s.receipt) : json(nullptr);
+  j["submitted_at"] = s.submitted_at ? json(iso_utc(*s.submitted_at)) : json(nullptr);
+  return j;
+}
+
 namespace {
 
 void put_string(std::string& out, std::string_view s) {

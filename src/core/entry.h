@@ -11,6 +11,7 @@
 #include "core/call.h"
 #include "core/result.h"
 #include "core/text.h"  // valid_utf8, trim
+#include "core/time.h"
 
 namespace laurel {
 
@@ -28,6 +29,19 @@ enum class SubmissionStatus { draft, submitted, withdrawn };
 std::string_view to_string(SubmissionStatus s);
 std::optional<SubmissionStatus> submission_status_from(std::string_view s);
 
+// An entry as it crosses the layers (store returns it, services change it, views show it).
+struct Entry {
+  std::string id, call, category, owner_id;
+  SubmissionStatus status = SubmissionStatus::draft;
+  std::optional<std::string> receipt;
+  EntryFields fields;  // all of them, or for lists only the titles and organisations
+  long long version = 0;
+  Instant created_at, updated_at;
+  std::optional<Instant> submitted_at;
+  // for organisers' lists
+  std::string owner_email, owner_org_zh, owner_org_en, owner_country;
+};
+
 // Limits on lengths, in characters (code points).
 inline constexpr size_t kMaxTitle = 300;
 inline constexpr size_t kMaxSummary = 10000;
@@ -42,6 +56,8 @@ inline constexpr size_t kMaxChoice = 100;      // a content form's name
 size_t utf8_length(std::string_view s);
 
 nlohmann::json to_json(const EntryFields& f);
+// The API's form of an entry (docs/api.md "A submission").
+nlohmann::json to_json(const Entry& e);
 // The stored form: one part per field ("title_zh", …, "criteria.<slug>", …), each its JSON
 // text, empty fields left out. A save rewrites only the parts that changed, so typing in one
 // field does not rewrite the others. Written directly (the same bytes as the library's dump):

@@ -11,10 +11,33 @@
 
 #include "core/result.h"
 #include "core/text.h"
+#include "core/time.h"
 
 namespace laurel {
 
 struct Call;
+
+// A file of an entry, as it crosses the layers (store returns it, services change it, views
+// show it). status: processing | ready | rejected.
+struct Material {
+  std::string id, submission_id, owner_id, kind, filename, sha256, content_type, status;
+  long long size = 0;
+  std::optional<Message> error;  // why it was rejected
+  Text caption;
+  int position = 0;
+  std::optional<int> width, height;
+  std::optional<double> duration;
+  std::string thumbnail;  // sha256 of the preview JPEG, if any
+  Instant created_at;
+};
+
+// A resumable upload (tus) on its way to becoming a material.
+struct Upload {
+  std::string id, owner_id, submission_id, kind, filename;
+  long long length = 0, received = 0;
+  Instant created_at, expires_at;
+  std::string material_id;  // once complete
+};
 
 struct MaterialRule {
   std::string kind;  // document | image | video | audio

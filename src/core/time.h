@@ -23,6 +23,9 @@ std::string format_date(Days d);  // YYYY-MM-DD
 std::string iso_local(Instant t, std::string_view zone);
 // ISO 8601 in UTC, e.g. 2025-06-18T16:00:00Z
 std::string iso_utc(Instant t);
+// Seconds since the epoch (how instants are stored) and back.
+inline long long unix_seconds(Instant t) { return t.time_since_epoch().count(); }
+inline Instant from_unix_seconds(long long s) { return Instant{std::chrono::seconds{s}}; }
 // `t` moved by `n` days of the calendar in `zone`, keeping its local time of day (across a
 // daylight-saving change too; a local time that does not exist then takes the earlier instant).
 Instant add_local_days(Instant t, std::string_view zone, std::chrono::days n);

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/material.h"
 #include "core/result.h"
 #include "core/text.h"
 #include "core/time.h"
@@ -21,25 +22,7 @@
 
 namespace laurel::service {
 
-struct Upload {
-  std::string id, owner_id, submission_id, kind, filename;
-  long long length = 0, received = 0;
-  Instant created_at, expires_at;
-  std::string material_id;  // once complete
-};
-
-struct Material {
-  std::string id, submission_id, owner_id, kind, filename, sha256, content_type, status;
-  long long size = 0;
-  std::optional<Message> error;  // why it was rejected
-  Text caption;
-  int position = 0;
-  std::optional<int> width, height;
-  std::optional<double> duration;
-  std::string thumbnail;  // sha256 of the preview JPEG, if any
-  Instant created_at;
-};
-
+// Material and Upload are core's records (core/material.h).
 struct NewUpload {
   std::string submission_id, kind, filename;
   long long length = 0;

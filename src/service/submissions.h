@@ -3,6 +3,7 @@
 // until the call's deadline, enforced here against the server's clock in the call's zone.
 // The owner sees their own entries; organisers see all; anyone else gets "not_found".
 #pragma once
+#include <functional>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
@@ -15,19 +16,8 @@
 
 namespace laurel::service {
 
-struct Submission {
-  std::string id, call, category, owner_id;
-  SubmissionStatus status = SubmissionStatus::draft;
-  std::optional<std::string> receipt;
-  EntryFields fields;
-  long long version = 0;
-  Instant created_at, updated_at;
-  std::optional<Instant> submitted_at;
-  // for organisers' lists
-  std::string owner_email, owner_org_zh, owner_org_en, owner_country;
-};
+using Submission = Entry;  // core/entry.h; the API's word, kept for the routes' sake
 
-nlohmann::json to_json(const Submission& s);
 
 Result<Submission> create_submission(Env& env, const Actor& actor, const std::string& call_slug,
                                      const std::string& category, const nlohmann::json& fields);
@@ -40,6 +30,20 @@ Result<Submission> get_submission(Env& env, const Actor& actor, const std::strin
 // fields the patch named and the titles: get_submission() gives all of it.
 Result<Submission> save_submission(Env& env, const Actor& actor, const std::string& id, const nlohmann::json& patch);
 Result<Submission> submit_submission(Env& env, const Actor& actor, const std::string& id);
+// The entry form's POST as one use case: the entry and its call read once; `patch_of` turns the
+// posted form into a patch for that call and category; the patch is saved and, with `submit`,
+// the entry submitted. A refusal comes back in `error` with the entry as it would have been
+// (nothing typed is lost), so the form can be shown again. Errors outside the form (not found,
+// no session) are the Result's.
+using PatchOf = std::function<nlohmann::json(const Call&, const Category&)>;
+struct EntryForm {
+  Entry entry;
+  Call call;
+  std::optional<Error> error;
+  bool submitted = false;
+};
+Result<EntryForm> save_entry_form(Env& env, const Actor& actor, const std::string& id, const PatchOf& patch_of,
+                                  bool submit);
 Result<Submission> withdraw_submission(Env& env, const Actor& actor, const std::string& id);
 
 struct SubmissionFilter {

@@ -17,6 +17,13 @@ long long Row::num(size_t i) const {
   return c ? std::stoll(*c) : 0;
 }
 
+size_t Row::index(std::string_view name) const {
+  if (names)
+    for (size_t i = 0; i < names->size(); ++i)
+      if ((*names)[i] == name) return i;
+  throw std::out_of_range("no column " + std::string(name) + " in the result");
+}
+
 std::optional<Row> Conn::query_one(std::string_view sql, const Params& params) {
   auto rows = query(sql, params);
   if (rows.empty()) return std::nullopt;

@@ -25,11 +25,18 @@ class DbError : public std::runtime_error {
   Kind kind;
 };
 
+// One result row. Columns by position, or by the name the query gave them (repositories decode
+// by name, so a column added to a SELECT cannot shift the others).
 struct Row {
   std::vector<std::optional<std::string>> cols;
+  std::shared_ptr<const std::vector<std::string>> names;  // shared by the rows of one result
   bool null(size_t i) const { return !cols.at(i); }
   const std::string& str(size_t i) const;  // "" for NULL
   long long num(size_t i) const;           // 0 for NULL
+  size_t index(std::string_view name) const;  // throws std::out_of_range for a name not in the result
+  bool null(std::string_view name) const { return null(index(name)); }
+  const std::string& str(std::string_view name) const { return str(index(name)); }
+  long long num(std::string_view name) const { return num(index(name)); }
 };
 
 class Conn {

@@ -136,8 +136,11 @@ class PgConn final : public Conn {
     if (rows) {
       int n = PQntuples(res), m = PQnfields(res);
       rows->reserve(size_t(n));
+      auto names = std::make_shared<std::vector<std::string>>();
+      for (int c = 0; c < m; ++c) names->emplace_back(PQfname(res, c));
       for (int r = 0; r < n; ++r) {
         Row row;
+        row.names = names;
         row.cols.reserve(size_t(m));
         for (int c = 0; c < m; ++c) {
           if (PQgetisnull(res, r, c)) row.cols.emplace_back(std::nullopt);

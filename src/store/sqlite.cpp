@@ -49,8 +49,11 @@ class SqliteConn final : public Conn {
     std::vector<Row> rows;
     int rc;
     int n = sqlite3_column_count(st);
+    auto names = std::make_shared<std::vector<std::string>>();
+    for (int i = 0; i < n; ++i) names->emplace_back(sqlite3_column_name(st, i));
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
       Row r;
+      r.names = names;
       r.cols.reserve(n);
       for (int i = 0; i < n; ++i) {
         if (sqlite3_column_type(st, i) == SQLITE_NULL) r.cols.emplace_back(std::nullopt);

@@ -66,7 +66,7 @@ http::Response api_error(Ctx& ctx, int status, const std::string& code, const st
 // Uploads (tus) and materials (web/uploads.cpp)
 void add_upload_routes(Router& r);
 http::StreamStart upload_patch(Ctx& ctx);  // PATCH /uploads/{id}, the body streaming to disk
-nlohmann::json material_json(Ctx& ctx, const service::Material& m);
+nlohmann::json material_json(Ctx& ctx, const Material& m);
 
 // The client's address (see Ctx::client_address) and whether it is a remote one.
 std::pair<std::string, bool> client_address(const http::Request& req, const std::vector<std::string>& trusted_proxies);

@@ -167,7 +167,7 @@ json form_patch(const Call& call, const Category& cat, const std::multimap<std::
   return p;
 }
 
-Response edit_page(Ctx& ctx, const service::Submission& s, const Call& call,
+Response edit_page(Ctx& ctx, const Entry& s, const Call& call,
                    const std::map<std::string, Message>& problems, const std::string& error, int status) {
   const Category* cat = call.category(s.category);
   json v = submission_view(ctx, s, &call);
@@ -380,27 +380,17 @@ void add_page_routes(Router& r) {
 
   r.add("POST", "/entries/{id}", {.anonymous = 303, .owner = 303, .other = 404, .organiser = 404}, [](Ctx& ctx) {
     if (!ctx.actor.signed_in()) return to_login(ctx);
-    auto s = service::get_submission(ctx.env, ctx.actor, ctx.req.param("id"));
-    if (!s || s->owner_id != ctx.actor.id) return error_page(ctx, 404, ctx.tr("error.submission_not_found"));
-    auto c = service::find_call(ctx.env, s->call);
-    if (!c) return error_for(ctx, c.error());
-    const Category* cat = c->category(s->category);
-    if (!cat) return error_page(ctx, 404, ctx.tr("error.category_not_found"));
     auto f = form_of(ctx);
-    json patch = form_patch(*c, *cat, f);
-    auto saved = service::save_submission(ctx.env, ctx.actor, s->id, patch);
-    if (!saved) {
-      // Nothing typed is lost: show the form again with what was sent and the problems.
-      service::Submission shown = *s;
-      if (auto applied = apply_fields(s->fields, patch)) shown.fields = *applied;
-      return edit_page(ctx, shown, *c, saved.error().fields, ctx.tr(saved.error().message), status_for(saved.error().code));
-    }
-    if (field(f, "action") == "submit") {
-      auto sub = service::submit_submission(ctx.env, ctx.actor, s->id);
-      if (!sub) return edit_page(ctx, *saved, *c, sub.error().fields, ctx.tr(sub.error().message), status_for(sub.error().code));
-      return redirect_with_flash(ctx, "/entries/" + s->id, "flash.submitted");
-    }
-    return redirect_with_flash(ctx, "/entries/" + s->id + "/edit", "flash.saved");
+    // One use case for the whole form: the entry and its call are read once.
+    auto form = service::save_entry_form(
+        ctx.env, ctx.actor, ctx.req.param("id"),
+        [&](const Call& call, const Category& cat) { return form_patch(call, cat, f); }, field(f, "action") == "submit");
+    if (!form) return error_for(ctx, form.error());
+    if (form->error)  // shown again with what was sent and the problems
+      return edit_page(ctx, form->entry, form->call, form->error->fields, ctx.tr(form->error->message),
+                       status_for(form->error->code));
+    if (form->submitted) return redirect_with_flash(ctx, "/entries/" + form->entry.id, "flash.submitted");
+    return redirect_with_flash(ctx, "/entries/" + form->entry.id + "/edit", "flash.saved");
   });
 
   r.add("POST", "/entries/{id}/withdraw", {.anonymous = 303, .owner = 303, .other = 404, .organiser = 404}, [](Ctx& ctx) {

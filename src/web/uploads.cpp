@@ -204,7 +204,7 @@ http::StreamStart upload_patch(Ctx& ctx) {
   return out;
 }
 
-json material_json(Ctx& ctx, const service::Material& m) {
+json material_json(Ctx& ctx, const Material& m) {
   json j{{"id", m.id},
          {"kind", m.kind},
          {"filename", m.filename},

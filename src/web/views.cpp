@@ -125,7 +125,7 @@ json call_view(Ctx& ctx, const Call& call) {
   return v;
 }
 
-json submission_view(Ctx& ctx, const service::Submission& s, const Call* call) {
+json submission_view(Ctx& ctx, const Entry& s, const Call* call) {
   Lang l = ctx.lang;
   const std::string& title = l == Lang::zh ? (s.fields.title_zh.empty() ? s.fields.title_en : s.fields.title_zh)
                                            : (s.fields.title_en.empty() ? s.fields.title_zh : s.fields.title_en);
@@ -153,11 +153,11 @@ json submission_view(Ctx& ctx, const service::Submission& s, const Call* call) {
   return v;
 }
 
-json materials_view(Ctx& ctx, const Call& call, const service::Submission& s,
+json materials_view(Ctx& ctx, const Call& call, const Entry& s,
                     const std::map<std::string, Message>& problems) {
-  std::vector<service::Material> all;
+  std::vector<Material> all;
   if (auto m = service::entry_materials(ctx.env, ctx.actor, s.id)) all = std::move(*m);
-  auto item = [&](const service::Material& m, bool first, bool last) {
+  auto item = [&](const Material& m, bool first, bool last) {
     json j{{"id", m.id},
            {"kind", m.kind},
            {"filename", m.filename},
@@ -194,7 +194,7 @@ json materials_view(Ctx& ctx, const Call& call, const service::Submission& s,
   std::set<std::string> shown;
   for (const auto* rule : material_rules(call, s.category)) {
     shown.insert(rule->kind);
-    std::vector<const service::Material*> mine;
+    std::vector<const Material*> mine;
     for (const auto& m : all)
       if (m.kind == rule->kind) mine.push_back(&m);
     json items = json::array();

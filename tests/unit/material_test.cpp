@@ -282,7 +282,7 @@ class UploadServiceTest : public ServiceTest {
     if (!s) throw std::runtime_error(describe(s.error()));
     return s->id;
   }
-  service::Upload create(const std::string& entry, const std::string& kind, long long length) {
+  Upload create(const std::string& entry, const std::string& kind, long long length) {
     auto u = service::create_upload(*env_, actor_, {entry, kind, "x.bin", length});
     if (!u) throw std::runtime_error(describe(u.error()));
     return *u;
