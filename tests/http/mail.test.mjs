@@ -1,6 +1,6 @@
 // Mail (issue 11) against a real SMTP sink: Debian's aiosmtpd with tests/smtp_sink.py, started
 // and stopped here. What arrived at the sink is what is checked.
-import { describe, it, before, after } from 'node:test';
+import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
@@ -38,6 +38,7 @@ async function startSink() {
       }
       throw new Error('the SMTP sink did not start (is python3-aiosmtpd installed?)');
     },
+    running() { return !!child && child.exitCode === null && child.signalCode === null; },
     async stop() {
       if (!child || child.exitCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
@@ -91,6 +92,12 @@ describe('mail through an SMTP sink', () => {
     admin = await adminClient(server);
   });
   after(async () => { if (server) await server.stop(); if (sink) { await sink.stop(); rmSync(sink.dir, { recursive: true, force: true }); } });
+  // Each test starts with a sink that is up and accepts everything, whatever the one before left.
+  beforeEach(async () => {
+    if (!sink) return;
+    sink.refuse(false);
+    if (!sink.running()) await sink.start();
+  });
 
   it('registration sends a verification link in the language of the registration; following it verifies the address', async () => {
     const body = accountBody();
