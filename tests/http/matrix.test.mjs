@@ -119,6 +119,12 @@ describe('route × role × object matrix', () => {
       if (!mine) throw new Error(`GET /api/v1/account/sessions named no current session: ${list.status} ${list.text.slice(0, 200)}`);
       o.session = mine.id;
     }
+    if (needs.has('mail')) { // one of A's messages (the verification link), found through the organiser's list
+      const list = await actors.organiser.client.get('/admin/mail');
+      const mine = list.body && list.body.messages && list.body.messages.find((m) => m.to === actors.owner.email);
+      if (!mine) throw new Error(`GET /api/v1/admin/mail listed no message to A: ${list.status} ${list.text.slice(0, 200)}`);
+      o.mail = String(mine.id);
+    }
     if (needs.has('submitted')) {
       const s = await complete();
       const res = await a.post(`/submissions/${s.id}/submit`, {});
@@ -130,8 +136,9 @@ describe('route × role × object matrix', () => {
 
   /** Which of A's objects a route's path parameter stands for (null: the test does not know). */
   function paramObject(method, pattern, name) {
-    if (name === 'slug' || name === 'code' || name === 'file') return name;
+    if (name === 'slug' || name === 'code' || name === 'file' || name === 'token') return name;
     if (name !== 'id') return null;
+    if (/^\/(api\/v1\/)?admin\/mail\/\{id\}/.test(pattern)) return 'mail';
     if (pattern.startsWith('/uploads/')) return 'upload';
     if (/^\/(api\/v1\/)?account\/sessions\/\{id\}/.test(pattern)) return 'session';
     if (pattern.startsWith('/api/v1/materials/')) return 'material';
@@ -158,6 +165,7 @@ describe('route × role × object matrix', () => {
       if (what === 'code') return 'en';
       if (what === 'file') return route.pattern.startsWith('/static/vendor/') ? 'tus.min.js' : 'app.css';
       if (what === 'upload') return o.upload.slice('/uploads/'.length);
+      if (what === 'token') return 'made-up-token-0123456789'; // no such link: 410 for everyone
       return o[what];
     });
   }
