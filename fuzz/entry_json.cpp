@@ -37,7 +37,7 @@ void check_entry(const json& patch) {
   (void)laurel::apply_fields(base, patch);
   auto f = laurel::apply_fields(laurel::EntryFields{}, patch);
   if (!f) {
-    FUZZ_CHECK(f.error().code == "bad_request");
+    FUZZ_CHECK(f.error().code == laurel::Code::bad_request);
     return;
   }
   for (const auto* s : {&f->title_zh, &f->title_en, &f->summary_zh, &f->summary_en, &f->started_on, &f->form})
@@ -66,7 +66,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(!plain.is_discarded());
     FUZZ_CHECK(*j == plain);
   } else {
-    FUZZ_CHECK(j.error().code == "bad_request");
+    FUZZ_CHECK(j.error().code == laurel::Code::bad_request);
     const auto& key = j.error().message.key;
     if (key == "error.malformed_json") {
       FUZZ_CHECK(plain.is_discarded());

@@ -175,7 +175,7 @@ Result<Call> call_from_json(const json& j) {
       return parse_local_datetime(s.substr(0, 19), c.time_zone);
     };
     auto dl = parse_iso(j.at("deadline").get<std::string>());
-    if (!dl) return Error::make("invalid", "error.stored_call");
+    if (!dl) return Error::make(Code::invalid, "error.stored_call");
     c.deadline = *dl;
     if (j.contains("opens") && j["opens"].is_string()) c.opens = parse_iso(j["opens"].get<std::string>());
     c.title = text_of(j.at("title"));
@@ -196,7 +196,7 @@ Result<Call> call_from_json(const json& j) {
     }
     for (const auto& s : j.value("stages", json::array())) {
       auto a = parse_date(s.at("starts").get<std::string>()), b = parse_date(s.at("ends").get<std::string>());
-      if (!a || !b) return Error::make("invalid", "error.stored_call");
+      if (!a || !b) return Error::make(Code::invalid, "error.stored_call");
       c.stages.push_back({s.at("slug"), text_of(s.at("title")), text_of(s.value("description", json::object())), *a, *b});
     }
     for (const auto& p : j.value("contacts", json::array()))
@@ -225,7 +225,7 @@ Result<Call> call_from_json(const json& j) {
     }
     return c;
   } catch (const json::exception&) {
-    return Error::make("invalid", "error.stored_call");
+    return Error::make(Code::invalid, "error.stored_call");
   }
 }
 

@@ -53,7 +53,7 @@ std::optional<std::vector<std::string>> get_strings(const json& v) {
 }
 
 Error type_error(const std::string& field, const char* expected) {
-  return Error::make("bad_request", "error.field_type", {{"field", field}, {"expected", expected}});
+  return Error::make(Code::bad_request, "error.field_type", {{"field", field}, {"expected", expected}});
 }
 
 }  // namespace
@@ -218,7 +218,7 @@ EntryFields from_json_parts(const json& parts) {
 }
 
 Result<EntryFields> apply_fields(const EntryFields& base, const json& patch) {
-  if (!patch.is_object()) return Error::make("bad_request", "error.fields_object");
+  if (!patch.is_object()) return Error::make(Code::bad_request, "error.fields_object");
   EntryFields f = base;
   for (const auto& [key, v] : patch.items()) {
     std::string* target = key == "title_zh"     ? &f.title_zh
@@ -231,13 +231,13 @@ Result<EntryFields> apply_fields(const EntryFields& base, const json& patch) {
     if (target) {
       auto s = get_string(v);
       if (!s) return type_error(key, "string");
-      if (!valid_utf8(*s)) return Error::make("bad_request", "error.utf8", {{"field", key}});
+      if (!valid_utf8(*s)) return Error::make(Code::bad_request, "error.utf8", {{"field", key}});
       *target = *s;
     } else if (key == "organizations" || key == "countries") {
       auto l = get_strings(v);
       if (!l) return type_error(key, "list of strings");
       for (const auto& s : *l)
-        if (!valid_utf8(s)) return Error::make("bad_request", "error.utf8", {{"field", key}});
+        if (!valid_utf8(s)) return Error::make(Code::bad_request, "error.utf8", {{"field", key}});
       (key == "organizations" ? f.organizations : f.countries) = *l;
     } else if (key == "criteria") {
       if (v.is_null()) {
@@ -248,12 +248,12 @@ Result<EntryFields> apply_fields(const EntryFields& base, const json& patch) {
       for (const auto& [slug, statement] : v.items()) {
         auto s = get_string(statement);
         if (!s) return type_error("criteria." + slug, "string");
-        if (!valid_utf8(*s)) return Error::make("bad_request", "error.utf8", {{"field", "criteria." + slug}});
+        if (!valid_utf8(*s)) return Error::make(Code::bad_request, "error.utf8", {{"field", "criteria." + slug}});
         if (s->empty()) f.criteria.erase(slug);
         else f.criteria[slug] = *s;
       }
     } else {
-      return Error::make("bad_request", "error.unknown_field", {{"field", key}});
+      return Error::make(Code::bad_request, "error.unknown_field", {{"field", key}});
     }
   }
   return f;
@@ -272,10 +272,10 @@ bool clean_text(std::string_view s) {
 }
 
 Status check_patch(const Call& call, const Category& category, const json& patch) {
-  if (!patch.is_object()) return Error::make("bad_request", "error.fields_object");
+  if (!patch.is_object()) return Error::make(Code::bad_request, "error.fields_object");
   auto bad = [](const std::string& field, const char* key, std::map<std::string, std::string> params = {}) {
     params["field"] = field;
-    Error e = Error::make("bad_request", key, params);
+    Error e = Error::make(Code::bad_request, key, params);
     e.fields[field] = Message{key, params};
     return e;
   };
@@ -283,7 +283,7 @@ Status check_patch(const Call& call, const Category& category, const json& patch
     if (v.is_null()) return Ok{};
     if (!v.is_string()) return type_error(field, "string");
     const auto& s = v.get_ref<const std::string&>();
-    if (!valid_utf8(s)) return Error::make("bad_request", "error.utf8", {{"field", field}});
+    if (!valid_utf8(s)) return Error::make(Code::bad_request, "error.utf8", {{"field", field}});
     if (!clean_text(s)) return bad(field, "error.control_characters");
     if (utf8_length(s) > max) return bad(field, "error.field_too_long", {{"max", std::to_string(max)}});
     return Ok{};
@@ -314,11 +314,11 @@ Status check_patch(const Call& call, const Category& category, const json& patch
       for (const auto& [slug, statement] : v.items()) {
         bool known = std::any_of(category.criteria.begin(), category.criteria.end(),
                                  [&](const Criterion& c) { return c.slug == slug; });
-        if (!known) return Error::make("bad_request", "error.unknown_field", {{"field", "criteria." + slug}});
+        if (!known) return Error::make(Code::bad_request, "error.unknown_field", {{"field", "criteria." + slug}});
         if (auto r = text("criteria." + slug, statement, kMaxStatement); !r) return r;
       }
     } else
-      return Error::make("bad_request", "error.unknown_field", {{"field", key}});
+      return Error::make(Code::bad_request, "error.unknown_field", {{"field", key}});
     if (!st) return st;
   }
   return Ok{};

@@ -82,10 +82,10 @@ Result<json> parse_json_bounded(std::string_view text, const JsonLimits& limits)
   if (ok && sax.problem() == P::none) return out;
   switch (sax.problem()) {
     case P::too_deep:
-      return Error::make("bad_request", "error.json_too_deep", {{"max", std::to_string(sax.limit())}});
+      return Error::make(Code::bad_request, "error.json_too_deep", {{"max", std::to_string(sax.limit())}});
     case P::too_large:
-      return Error::make("bad_request", "error.json_too_large", {{"max", std::to_string(sax.limit())}});
-    default: return Error::make("bad_request", "error.malformed_json");
+      return Error::make(Code::bad_request, "error.json_too_large", {{"max", std::to_string(sax.limit())}});
+    default: return Error::make(Code::bad_request, "error.malformed_json");
   }
 }
 

@@ -23,7 +23,7 @@ Actor make_actor(std::string id, std::string email, std::string_view stored_role
 }
 
 namespace {
-Error entry_not_found() { return Error::make("not_found", "error.submission_not_found"); }
+Error entry_not_found() { return Error::make(Code::not_found, "error.submission_not_found"); }
 bool owns(const Actor& a, const EntryAccess& e) { return a.signed_in() && e.owner_id == a.id; }
 }  // namespace
 
@@ -33,30 +33,30 @@ bool can_read_entry(const Actor& a, const EntryAccess& e) { return owns(a, e) ||
 
 Status call_accepts_changes(const Call& call, Instant now) {
   switch (call_status(call, now)) {
-    case CallStatus::upcoming: return Error::make("not_open", "error.not_open");
-    case CallStatus::closed: return Error::make("deadline_passed", "error.deadline_passed");
+    case CallStatus::upcoming: return Error::make(Code::not_open, "error.not_open");
+    case CallStatus::closed: return Error::make(Code::deadline_passed, "error.deadline_passed");
     case CallStatus::open: return Ok{};
   }
   return Ok{};
 }
 
 Status can_change_entry(const Actor& a, const EntryAccess& e, const Call& call, Instant now) {
-  if (!a.signed_in()) return Error::make("unauthenticated", "error.unauthenticated");
+  if (!a.signed_in()) return Error::make(Code::unauthenticated, "error.unauthenticated");
   if (!owns(a, e)) return entry_not_found();  // organisers read but never change an entry
   return call_accepts_changes(call, now);
 }
 
 Status can_withdraw(const Actor& a, const EntryAccess& e, const Call& call, Instant now) {
   if (auto st = can_change_entry(a, e, call, now); !st) return st;
-  if (e.status != SubmissionStatus::submitted) return Error::make("not_submitted", "error.not_submitted");
+  if (e.status != SubmissionStatus::submitted) return Error::make(Code::not_submitted, "error.not_submitted");
   return Ok{};
 }
 
 Status can_create_entry(const Actor& a, const Call& call, const Category* category, Instant now) {
-  if (!a.signed_in()) return Error::make("unauthenticated", "error.unauthenticated");
-  if (!category) return Error::make("not_found", "error.category_not_found");
-  if (a.organiser()) return Error::make("forbidden", "error.organisers_do_not_apply");
-  if (!call.allows_applicant_type(a.org_type)) return Error::make("not_eligible", "error.not_eligible");
+  if (!a.signed_in()) return Error::make(Code::unauthenticated, "error.unauthenticated");
+  if (!category) return Error::make(Code::not_found, "error.category_not_found");
+  if (a.organiser()) return Error::make(Code::forbidden, "error.organisers_do_not_apply");
+  if (!call.allows_applicant_type(a.org_type)) return Error::make(Code::not_eligible, "error.not_eligible");
   return call_accepts_changes(call, now);
 }
 
@@ -67,8 +67,8 @@ bool can_use_upload(const Actor& a, const std::string& upload_owner_id) {
 }
 
 Status can_manage_calls(const Actor& a) {
-  if (!a.signed_in()) return Error::make("unauthenticated", "error.unauthenticated");
-  if (!a.organiser()) return Error::make("forbidden", "error.forbidden");
+  if (!a.signed_in()) return Error::make(Code::unauthenticated, "error.unauthenticated");
+  if (!a.organiser()) return Error::make(Code::forbidden, "error.forbidden");
   return Ok{};
 }
 

@@ -1,10 +1,13 @@
-// Result<T>: a value or an Error. Errors carry a machine code (stable, in the API), a message
-// key into i18n/ (with parameters) and, for validation, one message per field.
+// Result<T>: a value or an Error. Errors carry a machine code (a Code of the one error table,
+// core/errors.h: its API string and HTTP status), a message key into i18n/ (with parameters)
+// and, for validation, one message per field.
 #pragma once
 #include <map>
 #include <string>
 #include <utility>
 #include <variant>
+
+#include "core/errors.h"
 
 namespace laurel {
 
@@ -14,11 +17,11 @@ struct Message {
 };
 
 struct Error {
-  std::string code;                           // e.g. "deadline_passed", "invalid", "not_found"
+  Code code = Code::internal;                 // e.g. Code::deadline_passed; api_code(code) in the API
   Message message;
   std::map<std::string, Message> fields;      // field key -> problem (validation errors)
-  static Error make(std::string code, std::string key, std::map<std::string, std::string> params = {}) {
-    return Error{std::move(code), Message{std::move(key), std::move(params)}, {}};
+  static Error make(Code code, std::string key, std::map<std::string, std::string> params = {}) {
+    return Error{code, Message{std::move(key), std::move(params)}, {}};
   }
 };
 

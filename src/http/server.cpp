@@ -99,6 +99,20 @@ net::awaitable<void> send_too_large(beast::tcp_stream& stream, std::string_view 
   co_await bhttp::async_write(stream, res, use_tuple);
 }
 
+// The last resort when a handler throws (the web layer answers its own exceptions, so this is a
+// bug there): 500 internal with the request id, as JSON on API paths (/api/, /uploads) in the
+// error table's shape (core/errors.h), a small page elsewhere.
+Response internal_error(const Request& req) {
+  const std::string& id = req.id;  // a number of ours (request_counter)
+  if (req.path.rfind("/api/", 0) == 0 || req.path.rfind("/uploads", 0) == 0)
+    return Response::json("{\"error\":{\"code\":\"internal\",\"message\":\"internal error (request " + id +
+                              ") / 服务器内部错误（请求 " + id + "）\",\"request_id\":\"" + id + "\"}}",
+                          500);
+  return Response::html("<!doctype html><html><head><meta charset=\"utf-8\"><title>500</title></head><body><p>internal "
+                        "error (request " + id + ") / 服务器内部错误（请求 " + id + "）</p></body></html>",
+                        500);
+}
+
 // Open connections, counted in all and per peer address, and the ones waiting for a request's
 // head (idle), oldest first, so that under pressure the longest-idle can be closed.
 class Connections {
@@ -282,7 +296,7 @@ net::awaitable<bool> stream_request(beast::tcp_stream& stream, beast::flat_buffe
     start = shared.stream(req);
   } catch (const std::exception& e) {
     spdlog::error("request {} {} {} failed: {}", req.id, req.method, req.path, e.what());
-    start.answer = Response::text("internal error\n", 500);
+    start.answer = internal_error(req);
   }
   Response res;
   bool body_read = parser.is_done();
@@ -340,7 +354,7 @@ net::awaitable<bool> stream_request(beast::tcp_stream& stream, beast::flat_buffe
       res = start.sink->finish(complete);
     } catch (const std::exception& e) {
       spdlog::error("request {} {} {} failed: {}", req.id, req.method, req.path, e.what());
-      res = Response::text("internal error\n", 500);
+      res = internal_error(req);
     }
     if (!complete && !stopped) {  // the peer went away or stalled: nobody to answer
       spdlog::info("req={} {} {} body cut short", req.id, req.method, req.path);
@@ -430,7 +444,7 @@ net::awaitable<void> session(tcp::socket socket, std::shared_ptr<Shared> shared,
       res = shared->handler(req);
     } catch (const std::exception& e) {
       spdlog::error("request {} {} {} failed: {}", req.id, req.method, req.path, e.what());
-      res = Response::text("internal error\n", 500);
+      res = internal_error(req);
     }
     auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
     spdlog::info("req={} {} {} status={} us={}", req.id, req.method, req.path, res.status, micros);

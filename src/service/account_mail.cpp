@@ -21,7 +21,7 @@ namespace {
 long long secs(Instant t) { return t.time_since_epoch().count(); }
 const RateLimit kMailLimit{5, 1h};
 
-Error expired() { return Error::make("token_expired", "error.token_expired"); }
+Error expired() { return Error::make(Code::token_expired, "error.token_expired"); }
 
 std::string lower_trim(const std::string& in) {
   auto a = in.find_first_not_of(" \t\r\n");
@@ -71,10 +71,10 @@ Status verify_email(Env& env, const std::string& token) {
 }
 
 Status resend_verification(Env& env, const Actor& actor) {
-  if (!actor.signed_in()) return Error::make("unauthenticated", "error.unauthenticated");
+  if (!actor.signed_in()) return Error::make(Code::unauthenticated, "error.unauthenticated");
   if (email_verified(env, actor.id)) return Ok{};
   if (auto wait = reserve(env, {{"verify-mail:" + actor.id, kMailLimit}}))
-    return Error::make("too_many_attempts", "error.too_many_mails",
+    return Error::make(Code::too_many_attempts, "error.too_many_mails",
                        {{"minutes", std::to_string((*wait + 59) / 60)}, {"seconds", std::to_string(*wait)}});
   env.db.write([&](store::Conn& c) {
     queue_verify_mail(c, env, actor.id, recipient_lang(c, actor.id));
@@ -143,14 +143,14 @@ bool reset_token_valid(Env& env, const std::string& token) {
 Status reset_password(Env& env, const std::string& token, const std::string& password, const std::string& keep_session) {
   if (!reset_token_valid(env, token)) return expired();
   if (auto m = check_password(password, env.common_passwords)) {
-    Error e = Error::make("invalid", "error.invalid");
+    Error e = Error::make(Code::invalid, "error.invalid");
     e.fields["password"] = *m;
     return e;
   }
   std::string hash;
   {
     auto slot = password_hash_gate(env).acquire(std::chrono::milliseconds(2000));
-    if (!slot.ok()) return Error::make("too_many_attempts", "error.busy", {{"seconds", "2"}});
+    if (!slot.ok()) return Error::make(Code::too_many_attempts, "error.busy", {{"seconds", "2"}});
     hash = crypto::hash_password(password);  // slow: outside the transaction
   }
   long long now = secs(env.now());

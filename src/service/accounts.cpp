@@ -38,12 +38,12 @@ constexpr std::chrono::milliseconds kHashWait{2000};
 constexpr long long kLastSeenEvery = 300;  // a session's last_seen_at is written at most this often
 
 Error too_many(long long wait) {
-  return Error::make("too_many_attempts", "error.too_many_logins",
+  return Error::make(Code::too_many_attempts, "error.too_many_logins",
                      {{"minutes", std::to_string((wait + 59) / 60)}, {"seconds", std::to_string(wait)}});
 }
 
 // Every password-hash slot is taken and the queue for them is full or did not move in time.
-Error busy() { return Error::make("too_many_attempts", "error.busy", {{"seconds", "2"}}); }
+Error busy() { return Error::make(Code::too_many_attempts, "error.busy", {{"seconds", "2"}}); }
 
 long long secs_now(Env& env) { return env.now().time_since_epoch().count(); }
 
@@ -83,7 +83,7 @@ Result<Account> register_account(Env& env, const Registration& in, const ClientI
   r.phone = trim(r.phone);
   r.org_name_zh = trim(r.org_name_zh);
   r.org_name_en = trim(r.org_name_en);
-  Error e = Error::make("invalid", "error.invalid");
+  Error e = Error::make(Code::invalid, "error.invalid");
   if (!valid_email(r.email)) e.fields["email"] = {"rule.email", {}};
   if (auto m = check_password(r.password, env.common_passwords)) e.fields["password"] = *m;
   if (r.contact_name.empty()) e.fields["contact_name"] = {"rule.required", {}};
@@ -98,8 +98,8 @@ Result<Account> register_account(Env& env, const Registration& in, const ClientI
   if (std::find(types.begin(), types.end(), r.org_type) == types.end()) e.fields["organization.type"] = {"rule.org_type", {}};
   if (!env.countries.valid(r.country)) e.fields["organization.country"] = {"rule.country", {}};
   for (const auto* s : {&r.contact_name, &r.phone, &r.org_name_zh, &r.org_name_en}) {
-    if (!valid_utf8(*s)) return Error::make("bad_request", "error.utf8", {{"field", "organization"}});
-    if (!clean_text(*s)) return Error::make("bad_request", "error.control_characters", {{"field", "organization"}});
+    if (!valid_utf8(*s)) return Error::make(Code::bad_request, "error.utf8", {{"field", "organization"}});
+    if (!clean_text(*s)) return Error::make(Code::bad_request, "error.control_characters", {{"field", "organization"}});
   }
   if (!e.fields.empty()) return e;
 
@@ -107,7 +107,7 @@ Result<Account> register_account(Env& env, const Registration& in, const ClientI
   std::string rkey = "register-addr:" + client.address;
   if (client.limit_by_address && !client.address.empty())
     if (auto wait = reserve(env, {{rkey, kRegisterLimit}}))
-      return Error::make("too_many_attempts", "error.too_many_registrations",
+      return Error::make(Code::too_many_attempts, "error.too_many_registrations",
                          {{"minutes", std::to_string((*wait + 59) / 60)}, {"seconds", std::to_string(*wait)}});
   std::string hash;
   {
@@ -121,7 +121,7 @@ Result<Account> register_account(Env& env, const Registration& in, const ClientI
   return in_write(env, [&](store::Conn& conn) -> Result<Account> {
     store::Conn* c = &conn;
     if (c->query_one("SELECT 1 FROM users WHERE email = ?", {r.email}))
-      return Error::make("email_taken", "error.email_taken");
+      return Error::make(Code::email_taken, "error.email_taken");
     Account a{crypto::random_id(), r.email, "applicant", r.contact_name, r.phone, r.org_name_zh,
               r.org_name_en, r.org_type, r.country, r.overseas};
     long long now = env.now().time_since_epoch().count();
@@ -139,7 +139,7 @@ Result<Account> register_account(Env& env, const Registration& in, const ClientI
 Result<LoginOutcome> log_in(Env& env, const std::string& email_in, const std::string& password,
                             const ClientInfo& client) {
   std::string email = lower(trim(email_in));
-  if (email.size() > 254 || password.size() > 4096) return Error::make("invalid_credentials", "error.invalid_credentials");
+  if (email.size() > 254 || password.size() > 4096) return Error::make(Code::invalid_credentials, "error.invalid_credentials");
   std::optional<store::Row> row;
   bool known = false;
   {
@@ -175,7 +175,7 @@ Result<LoginOutcome> log_in(Env& env, const std::string& email_in, const std::st
     static const std::string dummy = crypto::hash_password("not a password of anyone");
     ok = crypto::verify_password(row ? row->str(1) : dummy, password) && row;
   }
-  if (!ok) return Error::make("invalid_credentials", "error.invalid_credentials");
+  if (!ok) return Error::make(Code::invalid_credentials, "error.invalid_credentials");
   Actor actor = make_actor(row->str(0), row->str(4), row->str(2), row->str(3));
   return in_write(env, [&](store::Conn& w) -> Result<LoginOutcome> {
     // A success forgets the failures of the allowance it used, and gives back its address count.
@@ -202,7 +202,7 @@ Result<LoginOutcome> log_in(Env& env, const std::string& email_in, const std::st
 
 Result<LoginOutcome> complete_login(Env& env, const std::string& challenge, const std::string& code,
                                     const ClientInfo& client) {
-  if (challenge.empty() || challenge.size() > 100) return Error::make("unauthenticated", "error.login_expired");
+  if (challenge.empty() || challenge.size() > 100) return Error::make(Code::unauthenticated, "error.login_expired");
   long long now = secs_now(env);
   std::string hash = crypto::sha256_hex(challenge);
   // Count the try before the code is checked: 5 per challenge.
@@ -213,17 +213,17 @@ Result<LoginOutcome> complete_login(Env& env, const std::string& challenge, cons
                      {hash, now});
     return true;
   });
-  if (!ch) return Error::make("unauthenticated", "error.login_expired");
+  if (!ch) return Error::make(Code::unauthenticated, "error.login_expired");
   if (auto st = use_second_factor(env, ch->str(0), code); !st) {
-    if (st.error().code == "invalid") return Error::make("invalid_credentials", "error.invalid_code");
+    if (st.error().code == Code::invalid) return Error::make(Code::invalid_credentials, "error.invalid_code");
     return st.error();
   }
   bool known = ch->num(1) != 0;
   return in_write(env, [&](store::Conn& w) -> Result<LoginOutcome> {
     w.exec("DELETE FROM login_challenges WHERE token_hash = ?", {hash});
-    if (w.changes() != 1) return Error::make("unauthenticated", "error.login_expired");  // used by a parallel request
+    if (w.changes() != 1) return Error::make(Code::unauthenticated, "error.login_expired");  // used by a parallel request
     auto u = w.query_one("SELECT id, email, role, org_type FROM users WHERE id = ?", {ch->str(0)});
-    if (!u) return Error::make("unauthenticated", "error.login_expired");
+    if (!u) return Error::make(Code::unauthenticated, "error.login_expired");
     Actor actor = make_actor(u->str(0), u->str(1), u->str(2), u->str(3));
     LoginOutcome out;
     out.session = open_session(w, env, actor, client);
@@ -280,10 +280,10 @@ std::vector<SessionInfo> list_sessions(Env& env, const Session& current) {
 }
 
 Status revoke_session(Env& env, const Session& current, const std::string& id) {
-  if (id.size() != 16) return Error::make("not_found", "error.not_found");
+  if (id.size() != 16) return Error::make(Code::not_found, "error.not_found");
   return in_write(env, [&](store::Conn& w) -> Status {
     w.exec("DELETE FROM sessions WHERE user_id = ? AND substr(token_hash, 1, 16) = ?", {current.actor.id, id});
-    if (w.changes() == 0) return Error::make("not_found", "error.not_found");
+    if (w.changes() == 0) return Error::make(Code::not_found, "error.not_found");
     store::audit(w, secs_now(env), current.actor.id, "session_revoke", "user", current.actor.id);
     return Ok{};
   });
@@ -302,7 +302,7 @@ Status change_password(Env& env, const Session& current, const std::string& old_
                        const std::string& new_password) {
   const std::string& uid = current.actor.id;
   if (auto m = check_password(new_password, env.common_passwords)) {
-    Error e = Error::make("invalid", "error.invalid");
+    Error e = Error::make(Code::invalid, "error.invalid");
     e.fields["new_password"] = *m;
     return e;
   }
@@ -312,7 +312,7 @@ Status change_password(Env& env, const Session& current, const std::string& old_
   {
     auto c = env.db.acquire();
     auto row = c->query_one("SELECT password_hash FROM users WHERE id = ?", {uid});
-    if (!row) return Error::make("unauthenticated", "error.unauthenticated");
+    if (!row) return Error::make(Code::unauthenticated, "error.unauthenticated");
     stored = row->str(0);
   }
   std::string hash;
@@ -323,7 +323,7 @@ Status change_password(Env& env, const Session& current, const std::string& old_
       return busy();
     }
     if (!crypto::verify_password(stored, old_password)) {
-      Error e = Error::make("invalid", "error.invalid");
+      Error e = Error::make(Code::invalid, "error.invalid");
       e.fields["old_password"] = {"rule.wrong_password", {}};
       return e;
     }
@@ -341,7 +341,7 @@ Status change_password(Env& env, const Session& current, const std::string& old_
 
 Result<Account> add_user(Env& env, const std::string& email_in, const std::string& password, const std::string& role) {
   std::string email = lower(trim(email_in));
-  Error e = Error::make("invalid", "error.invalid");
+  Error e = Error::make(Code::invalid, "error.invalid");
   if (!valid_email(email)) e.fields["email"] = {"rule.email", {}};
   if (auto m = check_password(password, env.common_passwords)) e.fields["password"] = *m;
   if (role != "admin" && role != "applicant") e.fields["role"] = {"rule.role", {}};
@@ -349,7 +349,7 @@ Result<Account> add_user(Env& env, const std::string& email_in, const std::strin
   std::string hash = crypto::hash_password(password);
   return in_write(env, [&](store::Conn& conn) -> Result<Account> {
     store::Conn* c = &conn;
-    if (c->query_one("SELECT 1 FROM users WHERE email = ?", {email})) return Error::make("email_taken", "error.email_taken");
+    if (c->query_one("SELECT 1 FROM users WHERE email = ?", {email})) return Error::make(Code::email_taken, "error.email_taken");
     Account a{crypto::random_id(), email, role, "", "", "", "", "", "", false};
     long long now = env.now().time_since_epoch().count();
     c->exec("INSERT INTO users (id, email, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?)",

@@ -25,7 +25,7 @@ Result<std::vector<std::string>> load_calls(Env& env, const std::string& text, c
     for (size_t i = 0; i < parsed.errors.size() && i < 10; ++i)
       detail += (i ? "; " : "") + parsed.errors[i].to_string();
     if (parsed.errors.size() > 10) detail += "; …";
-    return Error::make("invalid_call_file", "error.invalid_call_file", {{"detail", detail}});
+    return Error::make(Code::invalid_call_file, "error.invalid_call_file", {{"detail", detail}});
   }
   return in_write(env, [&](store::Conn& conn) -> Result<std::vector<std::string>> {
     store::Conn* c = &conn;
@@ -89,9 +89,9 @@ std::vector<Call> list_calls(Env& env) {
 Result<Call> find_call(Env& env, const std::string& slug) {
   auto c = env.db.acquire();
   auto row = c->query_one("SELECT definition FROM calls WHERE slug = ?", {slug});
-  if (!row) return Error::make("not_found", "error.call_not_found");
+  if (!row) return Error::make(Code::not_found, "error.call_not_found");
   auto call = decode(env, row->str(0));
-  if (!call) return Error::make("internal", "error.stored_call");
+  if (!call) return Error::make(Code::internal, "error.stored_call");
   return std::move(*call);
 }
 

@@ -313,7 +313,7 @@ Result<std::vector<OutboxRow>> list_outbox(Env& env, const Actor& actor, const s
   if (auto st = can_manage_calls(actor); !st) return st.error();
   static const std::vector<std::string> states{"", "queued", "sending", "sent", "failed", "cancelled"};
   if (std::find(states.begin(), states.end(), status) == states.end())
-    return Error::make("bad_request", "error.bad_status");
+    return Error::make(Code::bad_request, "error.bad_status");
   auto c = env.db.acquire();
   std::vector<OutboxRow> out;
   for (const auto& r : c->query("SELECT id, to_address, subject, kind, status, last_error, last_answer, attempts, "
@@ -332,8 +332,8 @@ Status retry_mail(Env& env, const Actor& actor, long long id) {
   long long now = secs(env.now());
   env.db.write([&](store::Conn& c) {
     auto r = c.query_one("SELECT status FROM outbox WHERE id = ?", {id});
-    if (!r) result = Error::make("not_found", "error.not_found");
-    else if (r->str(0) != "failed") result = Error::make("conflict", "error.mail_not_failed");
+    if (!r) result = Error::make(Code::not_found, "error.not_found");
+    else if (r->str(0) != "failed") result = Error::make(Code::conflict, "error.mail_not_failed");
     else {
       c.exec("UPDATE outbox SET status = 'queued', run_after = ?, queued_at = ?, claimed_by = NULL WHERE id = ?",
              {now, now, id});

@@ -94,20 +94,20 @@ std::string message_json(const Message& m) { return json{{"key", m.key}, {"param
 
 // Whoever may read the entry (core/policy.h) sees its materials; "not_found" for anyone else.
 Status may_read_entry(store::Conn& c, const Actor& actor, const std::string& submission_id) {
-  if (!actor.signed_in()) return Error::make("unauthenticated", "error.unauthenticated");
+  if (!actor.signed_in()) return Error::make(Code::unauthenticated, "error.unauthenticated");
   auto row = c.query_one("SELECT owner_id, status FROM submissions WHERE id = ?", {submission_id});
   if (!row || !can_read_entry(actor, EntryAccess{row->str(0), submission_status_from(row->str(1)).value_or(SubmissionStatus::draft)}))
-    return Error::make("not_found", "error.submission_not_found");
+    return Error::make(Code::not_found, "error.submission_not_found");
   return Ok{};
 }
 
 Result<Material> load_material(store::Conn& c, const Actor& actor, const std::string& id) {
-  if (!actor.signed_in()) return Error::make("unauthenticated", "error.unauthenticated");
+  if (!actor.signed_in()) return Error::make(Code::unauthenticated, "error.unauthenticated");
   auto row = c.query_one(std::string("SELECT ") + kMaterialCols + " FROM materials WHERE id = ? AND removed_at IS NULL", {id});
-  if (!row) return Error::make("not_found", "error.material_not_found");
+  if (!row) return Error::make(Code::not_found, "error.material_not_found");
   Material m = decode_material(*row);
   if (!can_read_material(actor, EntryAccess{m.owner_id, SubmissionStatus::draft}))
-    return Error::make("not_found", "error.material_not_found");
+    return Error::make(Code::not_found, "error.material_not_found");
   return m;
 }
 
@@ -121,30 +121,30 @@ std::vector<Material> list(store::Conn& c, const std::string& submission_id) {
 }
 
 Error too_large(const std::string& key, long long limit) {
-  return Error::make("too_large", key, {{"limit", format_size(limit)}, {"bytes", std::to_string(limit)}});
+  return Error::make(Code::too_large, key, {{"limit", format_size(limit)}, {"bytes", std::to_string(limit)}});
 }
 
 Result<Upload> load_upload(store::Conn& c, const Actor& actor, const std::string& id, Instant now) {
-  if (!actor.signed_in()) return Error::make("unauthenticated", "error.unauthenticated");
+  if (!actor.signed_in()) return Error::make(Code::unauthenticated, "error.unauthenticated");
   auto row = c.query_one(std::string("SELECT ") + kUploadCols + " FROM uploads WHERE id = ?", {id});
-  if (!row) return Error::make("not_found", "error.upload_not_found");
+  if (!row) return Error::make(Code::not_found, "error.upload_not_found");
   Upload u = decode_upload(*row);
-  if (!can_use_upload(actor, u.owner_id)) return Error::make("not_found", "error.upload_not_found");
-  if (u.expires_at <= now) return Error::make("gone", "error.upload_expired");
+  if (!can_use_upload(actor, u.owner_id)) return Error::make(Code::not_found, "error.upload_not_found");
+  if (u.expires_at <= now) return Error::make(Code::gone, "error.upload_expired");
   return u;
 }
 
 }  // namespace
 
 Result<Upload> create_upload(Env& env, const Actor& actor, const NewUpload& rq) {
-  if (!actor.signed_in()) return Error::make("unauthenticated", "error.unauthenticated");
+  if (!actor.signed_in()) return Error::make(Code::unauthenticated, "error.unauthenticated");
   auto target = changeable_entry(env, actor, rq.submission_id);
   if (!target) return target.error();
   const Call& call = target->call;
   const Submission& s = target->entry;
   const MaterialRule* rule = material_rule(call, s.category, rq.kind);
   if (!rule)
-    return Error::make("invalid", "error.material_kind_not_asked",
+    return Error::make(Code::invalid, "error.material_kind_not_asked",
                        {{"kind", "@material.kind." + (is_material_kind(rq.kind) ? rq.kind : std::string("document"))}});
   if (rq.length > rule->max_size) return too_large("error.material_too_large", rule->max_size);
   Instant now = env.now();
@@ -169,7 +169,7 @@ Result<Upload> create_upload(Env& env, const Actor& actor, const NewUpload& rq) 
         "(SELECT COUNT(*) FROM uploads WHERE submission_id = ? AND kind = ? AND material_id IS NULL AND expires_at > ?)",
         {s.id, rq.kind, s.id, rq.kind, t});
     if (count && count->num(0) >= rule->max)
-      return Error::make("invalid", "error.material_too_many",
+      return Error::make(Code::invalid, "error.material_too_many",
                          {{"max", std::to_string(rule->max)}, {"kind", "@material.kind." + rq.kind}});
     auto entry_bytes = c.query_one(
         "SELECT (SELECT COALESCE(SUM(size), 0) FROM materials WHERE submission_id = ? AND removed_at IS NULL AND status <> 'rejected') + "
@@ -207,11 +207,11 @@ Status terminate_upload(Env& env, const Actor& actor, const std::string& id) {
   {
     auto c = env.db.acquire();
     auto u = load_upload(*c, actor, id, env.now());
-    if (!u && u.error().code != "gone") return u.error();
+    if (!u && u.error().code != Code::gone) return u.error();
   }
   auto r = in_write(env, [&](store::Conn& c) -> Status {
     c.exec("DELETE FROM uploads WHERE id = ? AND owner_id = ?", {id, actor.id});
-    if (c.changes() == 0) return Error::make("not_found", "error.upload_not_found");
+    if (c.changes() == 0) return Error::make(Code::not_found, "error.upload_not_found");
     return Ok{};
   });
   if (r) env.files->remove_part(id);
@@ -238,14 +238,14 @@ class Writer final : public UploadWriter {
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
         spdlog::error("upload {}: write failed: {}", u_.id, std::strerror(errno));
-        return Error::make("internal", "error.storage");
+        return Error::make(Code::internal, "error.storage");
       }
       done += size_t(n);
     }
     hash_.update(data);
     u_.received += (long long)data.size();
     if (checkpoints_ && u_.received - durable_ >= kCheckpointBytes && u_.received < u_.length) {
-      if (!checkpoint()) return Error::make("internal", "error.storage");
+      if (!checkpoint()) return Error::make(Code::internal, "error.storage");
     }
     return Ok{};
   }
@@ -258,7 +258,7 @@ class Writer final : public UploadWriter {
 
   Result<Upload> commit() override {
     if (u_.received < u_.length) {
-      if (u_.received > durable_ && !checkpoint()) return Error::make("internal", "error.storage");
+      if (u_.received > durable_ && !checkpoint()) return Error::make(Code::internal, "error.storage");
       return u_;
     }
     if (!u_.material_id.empty()) return u_;  // already complete
@@ -276,7 +276,7 @@ class Writer final : public UploadWriter {
     auto r = in_write(env_, [&](store::Conn& c) -> Status {
       c.exec("UPDATE uploads SET received = ?, hash_state = ? WHERE id = ? AND received = ?",
              {u_.received, state, u_.id, from});
-      if (c.changes() == 0) return Error::make("conflict", "error.upload_conflict");
+      if (c.changes() == 0) return Error::make(Code::conflict, "error.upload_conflict");
       return Ok{};
     });
     if (!r) return false;
@@ -285,7 +285,7 @@ class Writer final : public UploadWriter {
   }
 
   Result<Upload> finish() {
-    if (::fsync(fd_) != 0) return Error::make("internal", "error.storage");
+    if (::fsync(fd_) != 0) return Error::make(Code::internal, "error.storage");
     std::string sha = hash_.hex();
     auto part = env_.files->part_path(u_.id);
     std::string type = infra::sniff_type(part);
@@ -300,7 +300,7 @@ class Writer final : public UploadWriter {
       c.exec("UPDATE uploads SET received = ?, hash_state = '', material_id = ? WHERE id = ? AND received = ? "
              "AND material_id IS NULL",
              {u_.length, material_id, u_.id, durable_});
-      if (c.changes() == 0) return Error::make("conflict", "error.upload_conflict");
+      if (c.changes() == 0) return Error::make(Code::conflict, "error.upload_conflict");
       auto pos = c.query_one("SELECT COALESCE(MAX(position), 0) + 1 FROM materials WHERE submission_id = ?",
                              {u_.submission_id});
       std::string error;
@@ -363,17 +363,17 @@ Result<std::unique_ptr<UploadWriter>> UploadWriter::open(Env& env, const Actor& 
     if (!u.material_id.empty() || u.received > 0) {
       // Complete (the part became a material), or the part was lost: nothing to append to.
       if (offset != u.received)
-        return Error::make("offset_mismatch", "error.upload_offset", {{"offset", std::to_string(u.received)}});
+        return Error::make(Code::offset_mismatch, "error.upload_offset", {{"offset", std::to_string(u.received)}});
       if (!u.material_id.empty()) return std::unique_ptr<UploadWriter>(new Writer(env, actor, u, -1, false, infra::Sha256()));
-      return Error::make("internal", "error.storage");
+      return Error::make(Code::internal, "error.storage");
     }
     fd = ::open(part.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-    if (fd < 0) return Error::make("internal", "error.storage");
+    if (fd < 0) return Error::make(Code::internal, "error.storage");
   }
   // One request at a time per upload, across processes sharing the store.
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     ::close(fd);
-    return Error::make("upload_busy", "error.upload_busy");
+    return Error::make(Code::upload_busy, "error.upload_busy");
   }
   // Read again under the lock: another request may have moved it on.
   {
@@ -388,22 +388,22 @@ Result<std::unique_ptr<UploadWriter>> UploadWriter::open(Env& env, const Actor& 
     auto st = row ? infra::Sha256::restore(row->str(0)) : std::nullopt;
     if (u.material_id.empty() && !st) {
       ::close(fd);
-      return Error::make("internal", "error.storage");
+      return Error::make(Code::internal, "error.storage");
     }
     if (offset != u.received) {
       ::close(fd);
-      return Error::make("offset_mismatch", "error.upload_offset", {{"offset", std::to_string(u.received)}});
+      return Error::make(Code::offset_mismatch, "error.upload_offset", {{"offset", std::to_string(u.received)}});
     }
     // Bytes past the durable offset (from a request cut short, or a crash) are not trusted.
     struct stat sb;
     if (::fstat(fd, &sb) == 0 && sb.st_size < u.received && u.material_id.empty()) {
       ::close(fd);
       spdlog::error("upload {}: part file shorter than its recorded offset", id);
-      return Error::make("internal", "error.storage");
+      return Error::make(Code::internal, "error.storage");
     }
     if (u.material_id.empty() && ::ftruncate(fd, u.received) != 0) {
       ::close(fd);
-      return Error::make("internal", "error.storage");
+      return Error::make(Code::internal, "error.storage");
     }
     return std::unique_ptr<UploadWriter>(new Writer(env, actor, u, fd, checkpoints, st.value_or(infra::Sha256())));
   }
@@ -424,14 +424,14 @@ Result<MaterialFile> material_content(Env& env, const Actor& actor, const std::s
   auto m = get_material(env, actor, id);
   if (!m) return m.error();
   if (m->status == "rejected" || !env.files->has_blob(m->sha256))
-    return Error::make("not_found", "error.material_not_found");
+    return Error::make(Code::not_found, "error.material_not_found");
   return MaterialFile{*m, env.files->blob_path(m->sha256).string()};
 }
 
 Result<MaterialFile> material_thumbnail(Env& env, const Actor& actor, const std::string& id) {
   auto m = get_material(env, actor, id);
   if (!m) return m.error();
-  if (m->thumbnail.empty() || !env.files->has_blob(m->thumbnail)) return Error::make("not_found", "error.material_not_found");
+  if (m->thumbnail.empty() || !env.files->has_blob(m->thumbnail)) return Error::make(Code::not_found, "error.material_not_found");
   return MaterialFile{*m, env.files->blob_path(m->thumbnail).string()};
 }
 
@@ -442,7 +442,7 @@ Result<Material> changeable_material(Env& env, const Actor& actor, const std::st
   auto m = get_material(env, actor, id);
   if (!m) return m.error();
   auto t = changeable_entry(env, actor, m->submission_id);  // the policy's can_change_entry
-  if (!t) return t.error().code == "not_found" ? Error::make("not_found", "error.material_not_found") : t.error();
+  if (!t) return t.error().code == Code::not_found ? Error::make(Code::not_found, "error.material_not_found") : t.error();
   return m;
 }
 
@@ -453,16 +453,16 @@ Result<Material> set_caption(Env& env, const Actor& actor, const std::string& id
   if (!m) return m.error();
   for (const auto* s : {&caption.zh, &caption.en})
     if (s->size() > 1000) {
-      Error e = Error::make("invalid", "error.invalid");
+      Error e = Error::make(Code::invalid, "error.invalid");
       e.fields["caption"] = Message{"error.caption_too_long", {{"max", "1000"}}};
       return e;
     } else if (!clean_text(*s)) {
-      return Error::make("bad_request", "error.control_characters", {{"field", "caption"}});
+      return Error::make(Code::bad_request, "error.control_characters", {{"field", "caption"}});
     }
   return in_write(env, [&](store::Conn& c) -> Result<Material> {
     c.exec("UPDATE materials SET caption_zh = ?, caption_en = ? WHERE id = ? AND removed_at IS NULL",
            {caption.zh, caption.en, id});
-    if (c.changes() == 0) return Error::make("not_found", "error.material_not_found");
+    if (c.changes() == 0) return Error::make(Code::not_found, "error.material_not_found");
     record_change(c, m->submission_id, actor.id, env.now(), "material_caption", json{{"material", id}}.dump());
     Material out = *m;
     out.caption = caption;
@@ -479,7 +479,7 @@ Result<std::vector<Material>> reorder_materials(Env& env, const Actor& actor, co
     std::set<std::string> have, given(order.begin(), order.end());
     for (const auto& m : now_list) have.insert(m.id);
     if (have != given || given.size() != order.size()) {
-      Error e = Error::make("invalid", "error.invalid");
+      Error e = Error::make(Code::invalid, "error.invalid");
       e.fields["order"] = Message{"error.order_must_list_all", {}};
       return e;
     }
@@ -503,14 +503,14 @@ Status remove_material(Env& env, const Actor& actor, const std::string& id) {
     // required items cannot both pass (PostgreSQL: the entry's row is locked; SQLite: one writer).
     auto entry = c.query_one("SELECT status FROM submissions WHERE id = ?" + std::string(store::sql::for_update(c.backend())),
                              {m->submission_id});
-    if (!entry) return Error::make("not_found", "error.material_not_found");
+    if (!entry) return Error::make(Code::not_found, "error.material_not_found");
     if (entry->str(0) == "submitted" && m->status != "rejected") {
       // A submitted entry must still meet its rules without this material.
       auto counts = material_counts(c, m->submission_id);
       counts[m->kind] -= 1;
       auto problems = material_problems(t->call, t->entry.category, counts);
       if (!problems.empty()) {
-        Error e = Error::make("invalid", "error.material_still_needed");
+        Error e = Error::make(Code::invalid, "error.material_still_needed");
         e.fields = std::move(problems);
         return e;
       }
@@ -519,7 +519,7 @@ Status remove_material(Env& env, const Actor& actor, const std::string& id) {
       c.exec("UPDATE materials SET removed_at = ? WHERE id = ? AND removed_at IS NULL", {secs(env.now()), id});
     else
       c.exec("DELETE FROM materials WHERE id = ?", {id});
-    if (c.changes() == 0) return Error::make("not_found", "error.material_not_found");
+    if (c.changes() == 0) return Error::make(Code::not_found, "error.material_not_found");
     if (m->status != "rejected")
       record_change(c, m->submission_id, actor.id, env.now(), "material_remove", json{{"material", id}}.dump());
     if (!keep_bytes) {

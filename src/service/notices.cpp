@@ -30,7 +30,7 @@ constexpr const char* kRecipients =
     "ORDER BY u.id";
 
 Status check_message(const Call& call, const ApplicantMessage& m, bool sending) {
-  Error e = Error::make("invalid", "error.invalid");
+  Error e = Error::make(Code::invalid, "error.invalid");
   if (!m.category.empty() && !call.category(m.category)) e.fields["category"] = {"rule.unknown_category", {}};
   if (!m.status.empty() && m.status != "draft" && m.status != "submitted" && m.status != "withdrawn")
     e.fields["status"] = {"rule.unknown_status", {}};

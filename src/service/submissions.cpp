@@ -17,12 +17,12 @@ namespace entries = store::entries;
 namespace {
 
 EntryAccess access_of(const Entry& s) { return EntryAccess{s.owner_id, s.status}; }
-Error entry_not_found() { return Error::make("not_found", "error.submission_not_found"); }
+Error entry_not_found() { return Error::make(Code::not_found, "error.submission_not_found"); }
 
 // The entry if `actor` may read it (core/policy.h); "not_found" otherwise (never reveal that it
 // exists). With whole = false only the titles and organisations of the fields are read.
 Result<Entry> load(store::Conn& c, const Actor& actor, const std::string& id, bool whole = true) {
-  if (!actor.signed_in()) return Error::make("unauthenticated", "error.unauthenticated");
+  if (!actor.signed_in()) return Error::make(Code::unauthenticated, "error.unauthenticated");
   auto e = entries::find(c, id, whole);
   if (!e || !can_read_entry(actor, access_of(*e))) return entry_not_found();
   return std::move(*e);
@@ -34,12 +34,12 @@ template <class F>
 Result<Entry> retrying(F attempt) {
   for (int i = 0;; ++i) {
     Result<Entry> r = attempt(i);
-    if (r || r.error().code != "conflict" || i >= 5) return r;
+    if (r || r.error().code != Code::conflict || i >= 5) return r;
   }
 }
 
 Error invalid(std::map<std::string, Message> problems) {
-  Error e = Error::make("invalid", "error.entry_invalid");
+  Error e = Error::make(Code::invalid, "error.entry_invalid");
   e.fields = std::move(problems);
   return e;
 }
@@ -98,7 +98,7 @@ Result<Entry> save_over(Env& env, const Actor& actor, Entry base, bool whole, co
       base.fields = std::move(fields);
     }
   }
-  if (call_status(call, env.now()) == CallStatus::closed) return Error::make("deadline_passed", "error.deadline_passed");
+  if (call_status(call, env.now()) == CallStatus::closed) return Error::make(Code::deadline_passed, "error.deadline_passed");
   auto f = apply_fields(base.fields, patch);
   if (!f) return f.error();
   if (*f == base.fields) return base;  // nothing changed: no new version
@@ -112,9 +112,9 @@ Result<Entry> save_over(Env& env, const Actor& actor, Entry base, bool whole, co
   auto changes = changed_parts(base.fields, next.fields);  // only these are written
   return in_write(env, [&](store::Conn& c) -> Result<Entry> {
     Instant now = env.now();  // the deadline holds at the moment of writing, to the second
-    if (call_status(call, now) == CallStatus::closed) return Error::make("deadline_passed", "error.deadline_passed");
+    if (call_status(call, now) == CallStatus::closed) return Error::make(Code::deadline_passed, "error.deadline_passed");
     next.updated_at = now;
-    if (!entries::update(c, next, base.version, changes)) return Error::make("conflict", "error.conflict");
+    if (!entries::update(c, next, base.version, changes)) return Error::make(Code::conflict, "error.conflict");
     if (next.status == SubmissionStatus::submitted) {
       entries::write_version(c, next.id, actor.id, unix_seconds(now));
       store::audit(c, unix_seconds(now), actor.id, "edit_submitted", "submission", next.id,
@@ -131,12 +131,12 @@ Result<Entry> submit_whole(Env& env, const Actor& actor, const Entry& s, const C
   auto problems = submission_problems(env, call, s);
   if (!problems.empty()) return invalid(std::move(problems));
   const Category* cat = call.category(s.category);
-  if (!cat) return Error::make("not_found", "error.category_not_found");
+  if (!cat) return Error::make(Code::not_found, "error.category_not_found");
   return in_write(env, [&](store::Conn& c) -> Result<Entry> {
     Instant now = env.now();  // the deadline holds at the moment of writing, to the second
     if (auto st = call_accepts_changes(call, now); !st) return st.error();
     auto current = entries::version(c, s.id);
-    if (!current || *current != s.version) return Error::make("conflict", "error.conflict");
+    if (!current || *current != s.version) return Error::make(Code::conflict, "error.conflict");
     Entry next = s;
     if (!next.receipt)
       next.receipt = format_receipt(call.receipt_prefix, cat->code,
@@ -145,7 +145,7 @@ Result<Entry> submit_whole(Env& env, const Actor& actor, const Entry& s, const C
     next.submitted_at = now;
     next.updated_at = now;
     next.version = s.version + 1;
-    if (!entries::change_status(c, next, s.version)) return Error::make("conflict", "error.conflict");
+    if (!entries::change_status(c, next, s.version)) return Error::make(Code::conflict, "error.conflict");
     entries::write_version(c, next.id, actor.id, unix_seconds(now));
     store::audit(c, unix_seconds(now), actor.id, "submit", "submission", next.id, json{{"receipt", *next.receipt}}.dump());
     queue_receipt_mail(c, env, call, next);  // in this transaction: no receipt for a submit that rolled back
@@ -191,7 +191,7 @@ void record_change(store::Conn& c, const std::string& id, const std::string& aut
 
 Result<Entry> create_submission(Env& env, const Actor& actor, const std::string& call_slug,
                                 const std::string& category, const json& fields) {
-  if (!actor.signed_in()) return Error::make("unauthenticated", "error.unauthenticated");
+  if (!actor.signed_in()) return Error::make(Code::unauthenticated, "error.unauthenticated");
   auto call = find_call(env, call_slug);
   if (!call) return call.error();
   Instant now = env.now();
@@ -219,7 +219,7 @@ Result<Entry> create_submission(Env& env, const Actor& actor, const std::string&
 }
 
 Result<std::vector<Entry>> my_submissions(Env& env, const Actor& actor, bool titles_only) {
-  if (!actor.signed_in()) return Error::make("unauthenticated", "error.unauthenticated");
+  if (!actor.signed_in()) return Error::make(Code::unauthenticated, "error.unauthenticated");
   auto c = env.db.acquire();
   return entries::of_owner(*c, actor.id, !titles_only);
 }
@@ -236,7 +236,7 @@ Result<Entry> save_submission(Env& env, const Actor& actor, const std::string& i
     // The patch is checked against the call before any of it reaches SQL: known keys, types,
     // the call's limits (a draft is never larger than a finished entry may be).
     const Category* cat = target->call.category(target->entry.category);
-    if (!cat) return Error::make("not_found", "error.category_not_found");
+    if (!cat) return Error::make(Code::not_found, "error.category_not_found");
     if (auto st = check_patch(target->call, *cat, patch); !st) return st.error();
     return save_over(env, actor, std::move(target->entry), false, target->call, patch);
   });
@@ -257,7 +257,7 @@ Result<EntryForm> save_entry_form(Env& env, const Actor& actor, const std::strin
   auto target = changeable(env, actor, id, true);
   if (!target) {
     // Its owner sees the form again after the deadline (with the reason); anyone else: the error.
-    if (target.error().code == "not_found" || target.error().code == "unauthenticated") return target.error();
+    if (target.error().code == Code::not_found || target.error().code == Code::unauthenticated) return target.error();
     auto c = env.db.acquire();
     auto e = load(*c, actor, id);
     if (!e || !owns_entry(actor, access_of(*e))) return target.error();
@@ -268,7 +268,7 @@ Result<EntryForm> save_entry_form(Env& env, const Actor& actor, const std::strin
   Entry& entry = target->entry;
   const Call& call = target->call;
   const Category* cat = call.category(entry.category);
-  if (!cat) return Error::make("not_found", "error.category_not_found");
+  if (!cat) return Error::make(Code::not_found, "error.category_not_found");
   json patch = patch_of(call, *cat);
   auto refused = [&](const Error& e) {
     EntryForm form{entry, call, e, false};
@@ -289,7 +289,7 @@ Result<EntryForm> save_entry_form(Env& env, const Actor& actor, const std::strin
   whole.updated_at = saved->updated_at;
   if (!submit) return EntryForm{std::move(whole), call, std::nullopt, false};
   auto sub = submit_whole(env, actor, whole, call);
-  if (!sub && sub.error().code == "conflict") sub = submit_submission(env, actor, id);
+  if (!sub && sub.error().code == Code::conflict) sub = submit_submission(env, actor, id);
   if (!sub) return EntryForm{std::move(whole), call, sub.error(), false};
   return EntryForm{std::move(*sub), call, std::nullopt, true};
 }
@@ -308,7 +308,7 @@ Result<Entry> withdraw_submission(Env& env, const Actor& actor, const std::strin
       next.status = SubmissionStatus::withdrawn;
       next.updated_at = now;
       next.version = s.version + 1;
-      if (!entries::change_status(c, next, s.version)) return Error::make("conflict", "error.conflict");
+      if (!entries::change_status(c, next, s.version)) return Error::make(Code::conflict, "error.conflict");
       entries::write_version(c, next.id, actor.id, unix_seconds(now));
       store::audit(c, unix_seconds(now), actor.id, "withdraw", "submission", next.id);
       return next;

@@ -19,7 +19,7 @@ constexpr int kRecoveryCodes = 10;
 long long now_secs(Env& env) { return env.now().time_since_epoch().count(); }
 
 Error invalid_code() {
-  Error e = Error::make("invalid", "error.invalid");
+  Error e = Error::make(Code::invalid, "error.invalid");
   e.fields["code"] = {"rule.two_factor_code", {}};
   return e;
 }
@@ -61,7 +61,7 @@ TwoFactorStatus two_factor_status(Env& env, const Actor& actor) {
 Result<Enrolment> begin_enrolment(Env& env, const Actor& actor) {
   return in_write(env, [&](store::Conn& c) -> Result<Enrolment> {
     auto row = c.query_one("SELECT secret, enabled_at FROM two_factor WHERE user_id = ?", {actor.id});
-    if (row && !row->null(1)) return Error::make("conflict", "error.two_factor_enabled");
+    if (row && !row->null(1)) return Error::make(Code::conflict, "error.two_factor_enabled");
     std::string secret;
     if (row) {
       secret = row->str(0);
@@ -80,9 +80,9 @@ Result<std::vector<std::string>> confirm_enrolment(Env& env, const Actor& actor,
     auto c = env.db.acquire();
     row = c->query_one("SELECT secret, enabled_at FROM two_factor WHERE user_id = ?", {actor.id});
   }
-  if (!row || !row->null(1)) return Error::make("conflict", "error.two_factor_no_enrolment");
+  if (!row || !row->null(1)) return Error::make(Code::conflict, "error.two_factor_no_enrolment");
   if (auto wait = reserve(env, {{"2fa:" + actor.id, kCodeLimit}}))
-    return Error::make("too_many_attempts", "error.too_many_codes",
+    return Error::make(Code::too_many_attempts, "error.too_many_codes",
                        {{"minutes", std::to_string((*wait + 59) / 60)}, {"seconds", std::to_string(*wait)}});
   auto secret = totp::from_base32(row->str(0));
   auto step = secret && all_digits(code) ? totp::match(*secret, code, now_secs(env)) : std::nullopt;
@@ -93,13 +93,13 @@ Result<std::vector<std::string>> confirm_enrolment(Env& env, const Actor& actor,
   for (int i = 0; i < kRecoveryCodes; ++i) {
     codes.push_back(new_recovery_code());
     auto slot = password_hash_gate(env).acquire(std::chrono::milliseconds(10000));
-    if (!slot.ok()) return Error::make("too_many_attempts", "error.busy", {{"seconds", "2"}});
+    if (!slot.ok()) return Error::make(Code::too_many_attempts, "error.busy", {{"seconds", "2"}});
     hashes.push_back(crypto::hash_password(codes.back()));
   }
   return in_write(env, [&](store::Conn& c) -> Result<std::vector<std::string>> {
     c.exec("UPDATE two_factor SET enabled_at = ?, last_step = ? WHERE user_id = ? AND enabled_at IS NULL",
            {now_secs(env), *step, actor.id});
-    if (c.changes() != 1) return Error::make("conflict", "error.two_factor_no_enrolment");
+    if (c.changes() != 1) return Error::make(Code::conflict, "error.two_factor_no_enrolment");
     c.exec("DELETE FROM recovery_codes WHERE user_id = ?", {actor.id});
     for (size_t i = 0; i < codes.size(); ++i)
       c.exec("INSERT INTO recovery_codes (user_id, lookup, code_hash) VALUES (?, ?, ?)",
@@ -114,7 +114,7 @@ Status use_second_factor(Env& env, const std::string& user_id, const std::string
   std::string code = normalise(code_in);
   if (code.empty() || code.size() > 20) return invalid_code();
   if (auto wait = reserve(env, {{"2fa:" + user_id, kCodeLimit}}))
-    return Error::make("too_many_attempts", "error.too_many_codes",
+    return Error::make(Code::too_many_attempts, "error.too_many_codes",
                        {{"minutes", std::to_string((*wait + 59) / 60)}, {"seconds", std::to_string(*wait)}});
   long long now = now_secs(env);
   bool ok = false;
@@ -146,7 +146,7 @@ Status use_second_factor(Env& env, const std::string& user_id, const std::string
     bool right = false;
     if (row) {
       auto slot = password_hash_gate(env).acquire(std::chrono::milliseconds(2000));
-      if (!slot.ok()) return Error::make("too_many_attempts", "error.busy", {{"seconds", "2"}});
+      if (!slot.ok()) return Error::make(Code::too_many_attempts, "error.busy", {{"seconds", "2"}});
       right = crypto::verify_password(row->str(0), dashed);
     }
     if (right) {
@@ -168,17 +168,17 @@ Status disable_two_factor(Env& env, const Actor& actor, const std::string& passw
   std::string hash;
   {
     auto c = env.db.acquire();
-    if (!has_two_factor(*c, actor.id)) return Error::make("conflict", "error.two_factor_not_enabled");
+    if (!has_two_factor(*c, actor.id)) return Error::make(Code::conflict, "error.two_factor_not_enabled");
     hash = c->query_one("SELECT password_hash FROM users WHERE id = ?", {actor.id})->str(0);
   }
   if (auto wait = reserve(env, {{"password-check:" + actor.id, RateLimit{10, 15min}}}))
-    return Error::make("too_many_attempts", "error.too_many_logins",
+    return Error::make(Code::too_many_attempts, "error.too_many_logins",
                        {{"minutes", std::to_string((*wait + 59) / 60)}, {"seconds", std::to_string(*wait)}});
   {
     auto slot = password_hash_gate(env).acquire(std::chrono::milliseconds(2000));
-    if (!slot.ok()) return Error::make("too_many_attempts", "error.busy", {{"seconds", "2"}});
+    if (!slot.ok()) return Error::make(Code::too_many_attempts, "error.busy", {{"seconds", "2"}});
     if (!crypto::verify_password(hash, password)) {
-      Error e = Error::make("invalid", "error.invalid");
+      Error e = Error::make(Code::invalid, "error.invalid");
       e.fields["password"] = {"rule.wrong_password", {}};
       return e;
     }

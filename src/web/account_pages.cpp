@@ -149,7 +149,7 @@ Response redirect_flash(const std::string& to, const std::string& flash_key) {
 Response to_login(Ctx& ctx) {
   return Response::redirect("/login?next=" + http::url_encode(ctx.req.target.empty() ? "/" : ctx.req.target));
 }
-Response need_login_api(Ctx& ctx) { return api_error(ctx, 401, "unauthenticated", "error.unauthenticated"); }
+Response need_login_api(Ctx& ctx) { return answer_error(ctx, Error::make(Code::unauthenticated, "error.unauthenticated")); }
 Response no_content() { return Response{204, {}, {}}; }
 Response with_retry(Response r, const Error& e) {
   if (e.message.params.count("seconds")) r.set("Retry-After", e.message.params.at("seconds"));
@@ -191,8 +191,8 @@ json errors_view(Ctx& ctx, const Error& e) {
   return errors;
 }
 
-// The account security page: password, sessions, two-factor.
-Response account_page(Ctx& ctx, const Error* err = nullptr, int status = 200) {
+// The account security page: password, sessions, two-factor; with err, its problems and status.
+Response account_page(Ctx& ctx, const Error* err = nullptr) {
   json sessions = json::array();
   for (const auto& s : service::list_sessions(ctx.env, *ctx.session))
     sessions.push_back({{"id", s.id},
@@ -210,7 +210,7 @@ Response account_page(Ctx& ctx, const Error* err = nullptr, int status = 200) {
          {"required", ctx.env.require_organiser_2fa && ctx.actor.organiser()},
          {"errors", err ? errors_view(ctx, *err) : json::object()}};
   if (err) v["error"] = ctx.tr(err->message);
-  return page(ctx, "account", v, status, ctx.tr("security.title"));
+  return page(ctx, "account", v, err ? http_status(err->code) : 200, ctx.tr("security.title"));
 }
 
 Response enrol_page(Ctx& ctx, const service::Enrolment& e, const std::string& error, int status = 200) {
@@ -241,11 +241,13 @@ json login_json(const service::LoginOutcome& s) {
 
 std::optional<Response> two_factor_challenge(Ctx& ctx, const service::LoginOutcome& s, bool api, const std::string& next) {
   if (s.challenge.empty()) return std::nullopt;
-  Response r = api ? Response::json(json{{"error", {{"code", "two_factor_required"}, {"message", ctx.tr("error.two_factor_required")}}},
-                                         {"challenge", s.challenge}}
-                                        .dump(),
-                                    401)
-                   : Response::redirect("/login/two-factor" + (next.empty() ? "" : "?next=" + http::url_encode(next)));
+  Response r = Response::redirect("/login/two-factor" + (next.empty() ? "" : "?next=" + http::url_encode(next)));
+  if (api) {  // the error answer, with the challenge beside it
+    Error e = Error::make(Code::two_factor_required, "error.two_factor_required");
+    json body = error_body(ctx, e);
+    body["challenge"] = s.challenge;
+    r = Response::json(body.dump(), http_status(e.code));
+  }
   r.set("Set-Cookie", http::cookie_header(kChallengeCookie, s.challenge, service::kChallengeSeconds));
   return r;
 }
@@ -256,8 +258,7 @@ std::optional<Response> enrolment_gate(Ctx& ctx) {
   for (const char* allowed : {"/account/two-factor", "/api/v1/account/two-factor", "/logout", "/static/", "/lang/",
                               "/healthz", "/api/v1/session"})
     if (p.rfind(allowed, 0) == 0) return std::nullopt;
-  if (p.rfind("/api/", 0) == 0 || p.rfind("/uploads", 0) == 0)
-    return api_error(ctx, 403, "two_factor_enrolment_required", "error.two_factor_enrolment_required");
+  if (is_api(p)) return answer_error(ctx, Error::make(Code::two_factor_enrolment_required, "error.two_factor_enrolment_required"));
   return Response::redirect("/account/two-factor");
 }
 
@@ -274,12 +275,12 @@ void add_account_routes(Router& r) {
     if (!ctx.session) return to_login(ctx);
     auto f = form_of(ctx);
     if (field(f, "new_password") != field(f, "new_password2")) {
-      Error e = Error::make("invalid", "error.invalid");
+      Error e = Error::make(Code::invalid, "error.invalid");
       e.fields["new_password2"] = {"rule.password_mismatch", {}};
-      return account_page(ctx, &e, 422);
+      return account_page(ctx, &e);
     }
     auto st = service::change_password(ctx.env, *ctx.session, field(f, "old_password"), field(f, "new_password"));
-    if (!st) return with_retry(account_page(ctx, &st.error(), status_for(st.error().code)), st.error());
+    if (!st) return with_retry(account_page(ctx, &st.error()), st.error());
     return redirect_flash("/account", "flash.password_changed");
   });
   r.add("POST", "/account/sessions/{id}/revoke", {.anonymous = 303, .owner = 303, .other = 404, .organiser = 404},
@@ -289,7 +290,7 @@ void add_account_routes(Router& r) {
           bool current = std::any_of(sessions.begin(), sessions.end(),
                                      [&](const auto& s) { return s.current && s.id == ctx.req.param("id"); });
           auto st = service::revoke_session(ctx.env, *ctx.session, ctx.req.param("id"));
-          if (!st) return error_page(ctx, status_for(st.error().code), ctx.tr(st.error().message));
+          if (!st) return answer_error(ctx, st.error());
           if (current) {
             auto res = redirect_flash("/", "flash.logged_out");
             res.set("Set-Cookie", http::cookie_header("laurel_session", "", 0));
@@ -320,7 +321,7 @@ void add_account_routes(Router& r) {
       if (!e) return Response::redirect("/account");
       const Error& err = codes.error();
       std::string msg = err.fields.count("code") ? ctx.tr(err.fields.at("code")) : ctx.tr(err.message);
-      return with_retry(enrol_page(ctx, *e, msg, status_for(err.code)), err);
+      return with_retry(enrol_page(ctx, *e, msg, http_status(err.code)), err);
     }
     json list = json::array();
     for (const auto& c : *codes) list.push_back(c);
@@ -331,7 +332,7 @@ void add_account_routes(Router& r) {
           if (!ctx.session) return to_login(ctx);
           auto f = form_of(ctx);
           auto st = service::disable_two_factor(ctx.env, ctx.actor, field(f, "password"), field(f, "code"));
-          if (!st) return with_retry(account_page(ctx, &st.error(), status_for(st.error().code)), st.error());
+          if (!st) return with_retry(account_page(ctx, &st.error()), st.error());
           return redirect_flash("/account", "flash.two_factor_disabled");
         });
   r.add("GET", "/login/two-factor", {.anonymous = 303, .owner = 303, .other = 303, .organiser = 303}, [](Ctx& ctx) {
@@ -344,12 +345,12 @@ void add_account_routes(Router& r) {
     if (challenge.empty()) return Response::redirect("/login");
     auto s = service::complete_login(ctx.env, challenge, field(f, "code"), client_info(ctx));
     if (!s) {
-      if (s.error().code == "unauthenticated") {
+      if (s.error().code == Code::unauthenticated) {
         auto res = redirect_flash("/login", "flash.login_expired");
         res.set("Set-Cookie", http::cookie_header(kChallengeCookie, "", 0));
         return res;
       }
-      return with_retry(code_page(ctx, safe_next(field(f, "next"), ""), ctx.tr(s.error().message), status_for(s.error().code)),
+      return with_retry(code_page(ctx, safe_next(field(f, "next"), ""), ctx.tr(s.error().message), http_status(s.error().code)),
                         s.error());
     }
     std::string next = safe_next(field(f, "next"), "");
@@ -371,7 +372,7 @@ void add_account_routes(Router& r) {
           std::string code = str_of(j, "code");
           if (code.empty()) code = str_of(j, "recovery_code");
           auto s = service::complete_login(ctx.env, challenge, code, client_info(ctx));
-          if (!s) return api_error(ctx, s.error());
+          if (!s) return answer_error(ctx, s.error());
           auto res = Response::json(login_json(*s).dump());
           set_login_cookies(ctx, res, *s);
           res.set("Set-Cookie", http::cookie_header(kChallengeCookie, "", 0));
@@ -394,7 +395,7 @@ void add_account_routes(Router& r) {
         [](Ctx& ctx) {
           if (!ctx.session) return need_login_api(ctx);
           auto st = service::revoke_session(ctx.env, *ctx.session, ctx.req.param("id"));
-          if (!st) return api_error(ctx, st.error());
+          if (!st) return answer_error(ctx, st.error());
           return no_content();
         });
   r.add("DELETE", "/api/v1/account/sessions", {.anonymous = 401, .owner = 204, .other = 204, .organiser = 204},
@@ -412,7 +413,7 @@ void add_account_routes(Router& r) {
           if (auto* res = std::get_if<Response>(&b)) return *res;
           const json& j = std::get<json>(b);
           auto st = service::change_password(ctx.env, *ctx.session, str_of(j, "old_password"), str_of(j, "new_password"));
-          if (!st) return api_error(ctx, st.error());
+          if (!st) return answer_error(ctx, st.error());
           return no_content();
         });
   r.add("GET", "/api/v1/account/two-factor", own_api, [](Ctx& ctx) {
@@ -425,7 +426,7 @@ void add_account_routes(Router& r) {
   r.add("POST", "/api/v1/account/two-factor/enrolment", own_api, [](Ctx& ctx) {
     if (!ctx.session) return need_login_api(ctx);
     auto e = service::begin_enrolment(ctx.env, ctx.actor);
-    if (!e) return api_error(ctx, e.error());
+    if (!e) return answer_error(ctx, e.error());
     return Response::json(
         json{{"secret", e->secret}, {"uri", e->uri}, {"qr_svg", qr::svg(e->uri, ctx.tr("security.qr_label"))}}.dump());
   });
@@ -435,7 +436,7 @@ void add_account_routes(Router& r) {
           auto b = body_json(ctx);
           if (auto* res = std::get_if<Response>(&b)) return *res;
           auto codes = service::confirm_enrolment(ctx.env, ctx.actor, str_of(std::get<json>(b), "code"));
-          if (!codes) return api_error(ctx, codes.error());
+          if (!codes) return answer_error(ctx, codes.error());
           return Response::json(json{{"recovery_codes", *codes}}.dump());
         });
   r.add("POST", "/api/v1/account/two-factor/disable", {.anonymous = 401, .owner = 409, .other = 409, .organiser = 409},
@@ -445,7 +446,7 @@ void add_account_routes(Router& r) {
           if (auto* res = std::get_if<Response>(&b)) return *res;
           const json& j = std::get<json>(b);
           auto st = service::disable_two_factor(ctx.env, ctx.actor, str_of(j, "password"), str_of(j, "code"));
-          if (!st) return api_error(ctx, st.error());
+          if (!st) return answer_error(ctx, st.error());
           return no_content();
         });
 }

@@ -14,33 +14,16 @@ namespace laurel::web {
 using nlohmann::json;
 using http::Response;
 
-Response api_error(Ctx& ctx, int status, const std::string& code, const std::string& key) {
-  json j{{"error", {{"code", code}, {"message", ctx.tr(key)}}}};
-  return Response::json(j.dump(), status);
-}
-
-Response api_error(Ctx& ctx, const Error& e) {
-  json err{{"code", e.code}, {"message", ctx.tr(e.message)}};
-  if (!e.fields.empty()) {
-    json f = json::object();
-    for (const auto& [k, m] : e.fields) f[k] = ctx.tr(m);
-    err["fields"] = f;
-  }
-  Response r = Response::json(json{{"error", err}}.dump(), status_for(e.code));
-  if (e.code == "too_many_attempts" && e.message.params.count("seconds")) r.set("Retry-After", e.message.params.at("seconds"));
-  return r;
-}
-
 // The body as a JSON object, or the 400/415 answer.
 std::variant<json, Response> body_json(Ctx& ctx) {
   std::string ct = ctx.req.header("content-type");
   if (!ctx.req.body.empty() && ct.rfind("application/json", 0) != 0)
-    return api_error(ctx, 415, "unsupported_media_type", "error.json_expected");
+    return answer_error(ctx, Error::make(Code::unsupported_media_type, "error.json_expected"));
   // Bounded while parsing (depth, members, items): a hostile document is refused before it is
   // built. Handlers then read it through references, never copying it.
   auto j = parse_json_bounded(ctx.req.body.empty() ? std::string_view("{}") : std::string_view(ctx.req.body));
-  if (!j) return api_error(ctx, j.error());
-  if (!j->is_object()) return api_error(ctx, 400, "bad_request", "error.malformed_json");
+  if (!j) return answer_error(ctx, j.error());
+  if (!j->is_object()) return answer_error(ctx, Error::make(Code::bad_request, "error.malformed_json"));
   return std::move(*j);
 }
 
@@ -60,7 +43,7 @@ const json& member_or_empty(const json& j, const char* key) {
   return it == j.end() ? empty : *it;
 }
 
-Response need_login(Ctx& ctx) { return api_error(ctx, 401, "unauthenticated", "error.unauthenticated"); }
+Response need_login(Ctx& ctx) { return answer_error(ctx, Error::make(Code::unauthenticated, "error.unauthenticated")); }
 
 }  // namespace
 
@@ -70,17 +53,17 @@ void add_api_routes(Router& r) {
     if (auto* res = std::get_if<Response>(&b)) return *res;
     const json& j = std::get<json>(b);
     const json& org = member_or_empty(j, "organization");
-    if (!org.is_object()) return api_error(ctx, 400, "bad_request", "error.malformed_json");
+    if (!org.is_object()) return answer_error(ctx, Error::make(Code::bad_request, "error.malformed_json"));
     for (const char* k : {"email", "password", "contact_name", "phone"})
-      if (j.contains(k) && !j[k].is_string()) return api_error(ctx, 400, "bad_request", "error.malformed_json");
+      if (j.contains(k) && !j[k].is_string()) return answer_error(ctx, Error::make(Code::bad_request, "error.malformed_json"));
     if (org.contains("overseas") && !org["overseas"].is_boolean())
-      return api_error(ctx, 400, "bad_request", "error.malformed_json");
+      return answer_error(ctx, Error::make(Code::bad_request, "error.malformed_json"));
     service::Registration reg{str_of(j, "email"),       str_of(j, "password"),    str_of(j, "contact_name"),
                               str_of(j, "phone"),       str_of(org, "name_zh"),   str_of(org, "name_en"),
                               str_of(org, "type"),      str_of(org, "country"),   org.contains("overseas") && org["overseas"].get<bool>()};
     reg.lang = std::string(lang_code(ctx.lang));
     auto a = service::register_account(ctx.env, reg, client_info(ctx));
-    if (!a) return api_error(ctx, a.error());
+    if (!a) return answer_error(ctx, a.error());
     return ok({{"id", a->id}, {"email", a->email}}, 201);
   });
 
@@ -89,7 +72,7 @@ void add_api_routes(Router& r) {
     if (auto* res = std::get_if<Response>(&b)) return *res;
     const json& j = std::get<json>(b);
     auto s = service::log_in(ctx.env, str_of(j, "email"), str_of(j, "password"), client_info(ctx));
-    if (!s) return api_error(ctx, s.error());
+    if (!s) return answer_error(ctx, s.error());
     if (auto ask = two_factor_challenge(ctx, *s, true, "")) return std::move(*ask);
     const auto& a = s->session.actor;
     auto res = ok({{"csrf_token", s->session.csrf_token}, {"user", {{"id", a.id}, {"email", a.email}, {"role", stored_role(a)}}}});
@@ -113,7 +96,7 @@ void add_api_routes(Router& r) {
 
   r.add("GET", "/api/v1/calls/{slug}", {.anonymous = 200, .owner = 200, .other = 200, .organiser = 200}, [](Ctx& ctx) {
     auto c = service::find_call(ctx.env, ctx.req.param("slug"));
-    if (!c) return api_error(ctx, c.error());
+    if (!c) return answer_error(ctx, c.error());
     return ok(api_call(*c, ctx.env.now()));
   });
 
@@ -122,16 +105,16 @@ void add_api_routes(Router& r) {
     auto b = body_json(ctx);
     if (auto* res = std::get_if<Response>(&b)) return *res;
     const json& j = std::get<json>(b);
-    if (j.contains("category") && !j["category"].is_string()) return api_error(ctx, 400, "bad_request", "error.malformed_json");
+    if (j.contains("category") && !j["category"].is_string()) return answer_error(ctx, Error::make(Code::bad_request, "error.malformed_json"));
     auto s = service::create_submission(ctx.env, ctx.actor, ctx.req.param("slug"), str_of(j, "category"),
                                         member_or_empty(j, "fields"));
-    if (!s) return api_error(ctx, s.error());
+    if (!s) return answer_error(ctx, s.error());
     return ok(to_json(*s), 201);
   });
 
   r.add("GET", "/api/v1/submissions", {.anonymous = 401, .owner = 200, .other = 200, .organiser = 200}, [](Ctx& ctx) {
     auto list = service::my_submissions(ctx.env, ctx.actor);
-    if (!list) return api_error(ctx, list.error());
+    if (!list) return answer_error(ctx, list.error());
     json out = json::array();
     for (const auto& s : *list) out.push_back(to_json(s));
     return ok({{"submissions", out}});
@@ -139,10 +122,10 @@ void add_api_routes(Router& r) {
 
   r.add("GET", "/api/v1/submissions/{id}", {.anonymous = 401, .owner = 200, .other = 404, .organiser = 200}, [](Ctx& ctx) {
     auto s = service::get_submission(ctx.env, ctx.actor, ctx.req.param("id"));
-    if (!s) return api_error(ctx, s.error());
+    if (!s) return answer_error(ctx, s.error());
     json out = to_json(*s);
     auto materials = service::entry_materials(ctx.env, ctx.actor, s->id);
-    if (!materials) return api_error(ctx, materials.error());
+    if (!materials) return answer_error(ctx, materials.error());
     out["materials"] = json::array();
     for (const auto& m : *materials) out["materials"].push_back(material_json(ctx, m));
     return ok(out);
@@ -154,7 +137,7 @@ void add_api_routes(Router& r) {
     if (auto* res = std::get_if<Response>(&b)) return *res;
     const json& j = std::get<json>(b);
     auto s = service::save_submission(ctx.env, ctx.actor, ctx.req.param("id"), member_or_empty(j, "fields"));
-    if (!s) return api_error(ctx, s.error());
+    if (!s) return answer_error(ctx, s.error());
     json out = to_json(*s);
     out.erase("fields");  // autosave sends long texts often: the answer does not echo them back
     return ok(out);
@@ -162,7 +145,7 @@ void add_api_routes(Router& r) {
 
   r.add("POST", "/api/v1/submissions/{id}/submit", {.anonymous = 401, .owner = 200, .other = 404, .organiser = 404}, [](Ctx& ctx) {
     auto s = service::submit_submission(ctx.env, ctx.actor, ctx.req.param("id"));
-    if (!s) return api_error(ctx, s.error());
+    if (!s) return answer_error(ctx, s.error());
     json j = to_json(*s);
     j.erase("fields");  // a state change answers with the state; GET the entry for its texts
     return ok(j);
@@ -170,7 +153,7 @@ void add_api_routes(Router& r) {
 
   r.add("POST", "/api/v1/submissions/{id}/withdraw", {.anonymous = 401, .owner = 200, .other = 404, .organiser = 404}, [](Ctx& ctx) {
     auto s = service::withdraw_submission(ctx.env, ctx.actor, ctx.req.param("id"));
-    if (!s) return api_error(ctx, s.error());
+    if (!s) return answer_error(ctx, s.error());
     json j = to_json(*s);
     j.erase("fields");
     return ok(j);
@@ -179,14 +162,14 @@ void add_api_routes(Router& r) {
   r.add("POST", "/api/v1/admin/calls", {.anonymous = 401, .owner = 403, .other = 403, .organiser = 200}, [](Ctx& ctx) {
     if (!ctx.session) return need_login(ctx);
     auto loaded = service::load_calls_as(ctx.env, ctx.actor, ctx.req.body, "request body");
-    if (!loaded) return api_error(ctx, loaded.error());
+    if (!loaded) return answer_error(ctx, loaded.error());
     return ok({{"calls", *loaded}});
   });
 
   r.add("GET", "/api/v1/admin/calls/{slug}/submissions", {.anonymous = 401, .owner = 403, .other = 403, .organiser = 200}, [](Ctx& ctx) {
     service::SubmissionFilter f{ctx.req.query_param("category"), ctx.req.query_param("status")};
     auto list = service::call_submissions(ctx.env, ctx.actor, ctx.req.param("slug"), f);
-    if (!list) return api_error(ctx, list.error());
+    if (!list) return answer_error(ctx, list.error());
     json out = json::array();
     for (const auto& s : *list) {
       json j = to_json(s);

@@ -2,6 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
+#include <exception>
+#include <stdexcept>
+
 #include "infra/crypto.h"
 #include "infra/resources.h"
 #include "service/account_mail.h"
@@ -12,24 +16,74 @@ namespace laurel::web {
 
 using nlohmann::json;
 
-int status_for(const std::string& code) {
-  static const std::map<std::string, int> m{
-      {"bad_request", 400},       {"unauthenticated", 401},   {"invalid_credentials", 401}, {"forbidden", 403},
-      {"not_eligible", 403},      {"csrf", 403},              {"not_found", 404},           {"method_not_allowed", 405},
-      {"email_taken", 409},       {"conflict", 409},       {"deadline_passed", 409},   {"not_open", 409},            {"not_submitted", 409},
-      {"too_large", 413},         {"unsupported_media_type", 415}, {"invalid", 422},        {"invalid_call_file", 422},
-      {"internal", 500},          {"unavailable", 503},       {"gone", 410},              {"offset_mismatch", 409},
-      {"upload_busy", 423},       {"checksum_mismatch", 460}, {"precondition_failed", 412},
-      {"too_many_attempts", 429},
-      {"two_factor_required", 401}, {"two_factor_enrolment_required", 403}};
-  auto it = m.find(code);
-  return it == m.end() ? 400 : it->second;
+bool is_api(const std::string& path) { return path.rfind("/api/", 0) == 0 || path.rfind("/uploads", 0) == 0; }
+
+json error_body(Ctx& ctx, const Error& e) {
+  json err{{"code", std::string(api_code(e.code))}, {"message", ctx.tr(e.message)}};
+  if (!e.fields.empty()) {
+    json f = json::object();
+    for (const auto& [k, m] : e.fields) f[k] = ctx.tr(m);
+    err["fields"] = f;
+  }
+  if (e.code == Code::internal) err["request_id"] = ctx.req.id;
+  return json{{"error", err}};
+}
+
+http::Response answer_error(Ctx& ctx, const Error& e) {
+  http::Response r = is_api(ctx.req.path) ? http::Response::json(error_body(ctx, e).dump(), http_status(e.code))
+                                          : error_page(ctx, e);
+  if ((e.code == Code::too_many_attempts || e.code == Code::unavailable) && e.message.params.count("seconds"))
+    r.set("Retry-After", e.message.params.at("seconds"));
+  return r;
+}
+
+Error error_of_exception(const http::Request& req, std::exception_ptr p) {
+  try {
+    std::rethrow_exception(p);
+  } catch (const store::DbError& e) {  // busy or unreachable: the client may retry
+    spdlog::error("req={} database error: {}", req.id, e.what());
+    return Error::make(Code::unavailable, "error.unavailable", {{"seconds", "5"}});
+  } catch (const std::exception& e) {
+    spdlog::error("req={} {} {} failed: {}", req.id, req.method, req.path, e.what());
+  } catch (...) {
+    spdlog::error("req={} {} {} failed: an exception that is no std::exception", req.id, req.method, req.path);
+  }
+  return Error::make(Code::internal, "error.internal", {{"request_id", req.id}});
 }
 
 namespace {
 
-// JSON answers (errors included) and CSRF by header: the API and the tus endpoint.
-bool is_api(const std::string& path) { return path.rfind("/api/", 0) == 0 || path.rfind("/uploads", 0) == 0; }
+// Test-only fault routes (docs/security.md): on when the server's environment has
+// LAUREL_TEST_FAULTS=1, off (404) by default.
+bool test_faults() {
+  static const bool on = [] {
+    const char* v = std::getenv("LAUREL_TEST_FAULTS");
+    return v && std::string_view(v) == "1";
+  }();
+  return on;
+}
+
+// An exception's answer, built so that it cannot throw in turn: answer_error in a fresh context
+// (the request's may be half made), or, should even that fail, a fixed body of the right kind.
+http::Response answer_exception(Ctx& ctx, std::exception_ptr p) {
+  Error e = error_of_exception(ctx.req, p);
+  try {
+    Ctx fallback{ctx.req, ctx.env, ctx.i18n, ctx.renderer};
+    fallback.lang = ctx.lang;
+    return answer_error(fallback, e);
+  } catch (const std::exception& again) {
+    spdlog::error("req={} error answer failed: {}", ctx.req.id, again.what());
+  }
+  std::string id = ctx.req.id;
+  int status = http_status(e.code);
+  if (is_api(ctx.req.path))
+    return http::Response::json(
+        json{{"error", {{"code", std::string(api_code(e.code))}, {"message", "error / 错误"}, {"request_id", id}}}}.dump(),
+        status);
+  return http::Response::html("<!doctype html><meta charset=utf-8><title>" + std::to_string(status) + "</title><p>" +
+                                  std::to_string(status) + " · request " + id + "</p>",
+                              status);
+}
 
 std::string content_type_of(const std::string& path) {
   auto ends = [&](const char* s) {
@@ -44,10 +98,11 @@ std::string content_type_of(const std::string& path) {
   return "application/octet-stream";
 }
 
-http::Response static_file(const http::Request& req, const std::string& folder) {
+http::Response static_file(Ctx& ctx, const std::string& folder) {
+  const http::Request& req = ctx.req;
   std::string rel = folder + req.param("file");
   auto f = resources::find(rel);
-  if (!f || req.param("file").find("..") != std::string::npos) return http::Response::text("not found\n", 404);
+  if (!f || req.param("file").find("..") != std::string::npos) return answer_error(ctx, Error::make(Code::not_found, "error.not_found"));
   std::string etag = "\"" + crypto::sha256_hex(*f).substr(0, 16) + "\"";
   if (req.header("if-none-match") == etag) return http::Response{304, {{"ETag", etag}}, {}};
   http::Response r{200, {}, std::string(*f)};
@@ -89,8 +144,8 @@ void add_routes(Router& r) {
   add_account_routes(r);
   add_mail_routes(r);
   constexpr Access everyone{.anonymous = 200, .owner = 200, .other = 200, .organiser = 200};
-  r.add("GET", "/static/{file}", everyone, [](Ctx& ctx) { return static_file(ctx.req, "static/"); });
-  r.add("GET", "/static/vendor/{file}", everyone, [](Ctx& ctx) { return static_file(ctx.req, "static/vendor/"); });
+  r.add("GET", "/static/{file}", everyone, [](Ctx& ctx) { return static_file(ctx, "static/"); });
+  r.add("GET", "/static/vendor/{file}", everyone, [](Ctx& ctx) { return static_file(ctx, "static/vendor/"); });
   r.add("GET", "/lang/{code}", {.anonymous = 303, .owner = 303, .other = 303, .organiser = 303}, [](Ctx& ctx) {
     std::string code = ctx.req.param("code") == "en" ? "en" : "zh";
     if (ctx.session) service::save_language(ctx.env, ctx.actor.id, code == "en" ? Lang::en : Lang::zh);  // mail follows it
@@ -103,11 +158,22 @@ void add_routes(Router& r) {
     c->query("SELECT 1");
     return http::Response::text("ok\n");
   });
+  // Test-only (LAUREL_TEST_FAULTS=1, docs/security.md): a route that throws, so tests see what an
+  // exception escaping a handler becomes (?kind=db: a database error). Off: 404, as for any
+  // unknown path.
+  constexpr Access fault{.anonymous = 404, .owner = 404, .other = 404, .organiser = 404};
+  for (const char* path : {"/api/v1/test/fault", "/test/fault"})
+    r.add("GET", path, fault, [](Ctx& ctx) -> http::Response {
+      if (!test_faults()) return answer_error(ctx, Error::make(Code::not_found, "error.not_found"));
+      if (ctx.req.query_param("kind") == "db") throw store::DbError(store::DbError::Kind::other, "test fault");
+      throw std::runtime_error("test fault (LAUREL_TEST_FAULTS=1)");
+    });
 }
 
 WebApp::WebApp(service::Env& env, WebOptions options)
     : env_(env), options_(options), i18n_(), renderer_(i18n_) {
   add_routes(router_);  // every route is registered there (`laurel routes` lists the same table)
+  if (test_faults()) spdlog::warn("LAUREL_TEST_FAULTS=1: the test-only fault routes throw (never in production)");
 }
 
 void WebApp::begin(Ctx& ctx) {
@@ -157,18 +223,16 @@ http::StreamStart WebApp::stream(http::Request& req) {
     begin(ctx);
     auto m = router_.match(req.method, req.path);
     if (m.outcome != Router::Outcome::found) {
-      out.answer = api_error(ctx, 404, "not_found", "error.not_found");
+      out.answer = answer_error(ctx, Error::make(Code::not_found, "error.not_found"));
     } else if (ctx.session && !crypto::equal(req.header("x-csrf-token"), ctx.csrf)) {
-      out.answer = api_error(ctx, 403, "csrf", "error.csrf");
+      out.answer = answer_error(ctx, Error::make(Code::csrf, "error.csrf"));
     } else {
       req.params = m.params;
       out = upload_patch(ctx);
     }
-  } catch (const store::DbError& e) {
-    spdlog::error("req={} database error: {}", req.id, e.what());
+  } catch (...) {  // a database error: 503 unavailable; anything else: 500 internal with the request id
     out.sink.reset();
-    out.answer = api_error(ctx, 503, "unavailable", "error.unavailable");
-    out.answer.set("Retry-After", "5");
+    out.answer = answer_exception(ctx, std::current_exception());
   }
   if (!out.sink) finish(ctx, out.answer);
   return out;
@@ -183,10 +247,9 @@ http::Response WebApp::handle(http::Request& req) {
     auto m = router_.match(req.method, req.path);
     bool unsafe = req.method != "GET" && req.method != "HEAD" && req.method != "OPTIONS";
     if (m.outcome == Router::Outcome::not_found) {
-      res = api ? api_error(ctx, 404, "not_found", "error.not_found") : error_page(ctx, 404, ctx.tr("error.not_found"));
+      res = answer_error(ctx, Error::make(Code::not_found, "error.not_found"));
     } else if (m.outcome == Router::Outcome::wrong_method) {
-      res = api ? api_error(ctx, 405, "method_not_allowed", "error.method_not_allowed")
-                : error_page(ctx, 405, ctx.tr("error.method_not_allowed"));
+      res = answer_error(ctx, Error::make(Code::method_not_allowed, "error.method_not_allowed"));
     } else {
       req.params = m.params;
       bool csrf_ok = true;
@@ -205,17 +268,12 @@ http::Response WebApp::handle(http::Request& req) {
         }
         csrf_ok = !sent.empty() && crypto::equal(sent, ctx.csrf);
       }
-      if (!csrf_ok) res = api ? api_error(ctx, 403, "csrf", "error.csrf") : error_page(ctx, 403, ctx.tr("error.csrf"));
+      if (!csrf_ok) res = answer_error(ctx, Error::make(Code::csrf, "error.csrf"));
       else if (auto gate = enrolment_gate(ctx)) res = std::move(*gate);
       else res = (*m.handler)(ctx);
     }
-  } catch (const store::DbError& e) {
-    spdlog::error("req={} database error: {}", req.id, e.what());
-    Ctx fallback{req, env_, i18n_, renderer_};
-    fallback.lang = ctx.lang;
-    res = api ? api_error(fallback, 503, "unavailable", "error.unavailable")
-              : error_page(fallback, 503, fallback.tr("error.unavailable"));
-    res.set("Retry-After", "5");
+  } catch (...) {  // a database error: 503 unavailable; anything else: 500 internal with the request id
+    res = answer_exception(ctx, std::current_exception());
   }
   finish(ctx, res);
   return res;

@@ -2,6 +2,7 @@
 // and the session, checks CSRF on every change, dispatches to a route, and adds the security
 // headers. Handlers are thin: parse, call one service function, render.
 #pragma once
+#include <exception>
 #include <memory>
 #include <optional>
 #include <variant>
@@ -51,7 +52,16 @@ struct Ctx {
 using Route = std::function<http::Response(Ctx&)>;
 using Router = http::Router<Route, Access>;
 
-int status_for(const std::string& error_code);
+// Errors (web/app.cpp). answer_error is the one way a route answers with an error: the status is
+// the error table's (core/errors.h); on API routes (is_api: /api/…, /uploads…) the body is
+// {"error":{"code","message"[,"fields"][,"request_id"]}} in the caller's language, elsewhere an
+// error page. A 500 internal carries the request id (http::Request::id, also in the log).
+bool is_api(const std::string& path);
+http::Response answer_error(Ctx& ctx, const Error& e);
+nlohmann::json error_body(Ctx& ctx, const Error& e);  // the JSON answer's body, for answers that add to it
+// An exception that escaped a route, logged with the request id: a database error (store::DbError)
+// is 503 unavailable (Retry-After), anything else 500 internal.
+Error error_of_exception(const http::Request& req, std::exception_ptr e);
 
 // `next` when it is a path of our own to go back to after a language switch or a login (never
 // another site: no "//host", no "/\\host", no control characters), otherwise `fallback`.
@@ -60,8 +70,6 @@ std::string safe_next(const std::string& next, const std::string& fallback);
 // API side (web/api.cpp)
 void add_api_routes(Router& r);
 std::variant<nlohmann::json, http::Response> body_json(Ctx& ctx);  // the body as an object, or the 400/415 answer
-http::Response api_error(Ctx& ctx, const Error& e);
-http::Response api_error(Ctx& ctx, int status, const std::string& code, const std::string& message_key);
 
 // Uploads (tus) and materials (web/uploads.cpp)
 void add_upload_routes(Router& r);
@@ -93,7 +101,7 @@ std::optional<http::Response> enrolment_gate(Ctx& ctx);
 void add_page_routes(Router& r);
 http::Response page(Ctx& ctx, const std::string& name, const nlohmann::json& view, int status = 200,
                     const std::string& title = "");
-http::Response error_page(Ctx& ctx, int status, const std::string& message);
+http::Response error_page(Ctx& ctx, const Error& e);  // answer_error's page (routes call answer_error)
 
 // Every route the server answers, each with its Access declaration (web/access.h): the API,
 // uploads, pages, static files. Registers closures only (no database needed): `laurel routes`

@@ -59,7 +59,7 @@ json errors_view(Ctx& ctx, const Error& e) {
   for (const auto& [k, m] : e.fields) errors[k] = ctx.tr(m);
   return errors;
 }
-Response gone_api(Ctx& ctx) { return api_error(ctx, 410, "token_expired", "error.token_expired"); }
+Response gone_api(Ctx& ctx) { return answer_error(ctx, Error::make(Code::token_expired, "error.token_expired")); }
 
 // ---- pages ----
 Response reset_form(Ctx& ctx, const std::string& token, const Error* err, int status) {
@@ -68,11 +68,12 @@ Response reset_form(Ctx& ctx, const std::string& token, const Error* err, int st
   return page(ctx, "reset_password", v, status, ctx.tr("reset.new_title"));
 }
 Response reset_expired(Ctx& ctx) {
-  return page(ctx, "reset_password", json{{"csrf", ctx.csrf}, {"valid", false}}, 410, ctx.tr("reset.new_title"));
+  return page(ctx, "reset_password", json{{"csrf", ctx.csrf}, {"valid", false}}, http_status(Code::token_expired),
+              ctx.tr("reset.new_title"));
 }
 std::optional<Response> organiser_page_gate(Ctx& ctx) {
   if (!ctx.session) return to_login(ctx);
-  if (!can_manage_calls(ctx.actor)) return error_page(ctx, 403, ctx.tr("error.forbidden"));
+  if (!can_manage_calls(ctx.actor)) return answer_error(ctx, Error::make(Code::forbidden, "error.forbidden"));
   return std::nullopt;
 }
 
@@ -137,14 +138,14 @@ void add_mail_routes(Router& r) {
     std::string token = ctx.req.param("token");
     if (!service::reset_token_valid(ctx.env, token)) return reset_expired(ctx);
     if (field(f, "password") != field(f, "password2")) {
-      Error e = Error::make("invalid", "error.invalid");
+      Error e = Error::make(Code::invalid, "error.invalid");
       e.fields["password2"] = {"rule.password_mismatch", {}};
-      return reset_form(ctx, token, &e, 422);
+      return reset_form(ctx, token, &e, http_status(e.code));
     }
     auto st = service::reset_password(ctx.env, token, field(f, "password"), ctx.req.cookie("laurel_session"));
     if (!st) {
-      if (st.error().code == "token_expired") return reset_expired(ctx);
-      return reset_form(ctx, token, &st.error(), status_for(st.error().code));
+      if (st.error().code == Code::token_expired) return reset_expired(ctx);
+      return reset_form(ctx, token, &st.error(), http_status(st.error().code));
     }
     return redirect_flash(ctx.session ? "/account" : "/login", "flash.password_reset");
   });
@@ -152,13 +153,13 @@ void add_mail_routes(Router& r) {
   // ---- address verification ----
   r.add("GET", "/verify/{token}", {.anonymous = 410, .owner = 410, .other = 410, .organiser = 410}, [](Ctx& ctx) {
     auto st = service::verify_email(ctx.env, ctx.req.param("token"));
-    if (!st) return error_page(ctx, 410, ctx.tr("verify.expired"));
+    if (!st) return answer_error(ctx, Error::make(Code::token_expired, "verify.expired"));
     return redirect_flash(ctx.session ? "/account" : "/login", "flash.email_verified");
   });
   r.add("POST", "/account/verify-email", {.anonymous = 303, .owner = 303, .other = 303, .organiser = 303}, [](Ctx& ctx) {
     if (!ctx.session) return to_login(ctx);
     auto st = service::resend_verification(ctx.env, ctx.actor);
-    if (!st) return error_page(ctx, status_for(st.error().code), ctx.tr(st.error().message));
+    if (!st) return answer_error(ctx, st.error());
     return redirect_flash("/account", "flash.verification_sent");
   });
 
@@ -167,7 +168,7 @@ void add_mail_routes(Router& r) {
     if (auto gate = organiser_page_gate(ctx)) return std::move(*gate);
     std::string status = ctx.req.query_param("status");
     auto rows = service::list_outbox(ctx.env, ctx.actor, status);
-    if (!rows) return error_page(ctx, status_for(rows.error().code), ctx.tr(rows.error().message));
+    if (!rows) return answer_error(ctx, rows.error());
     json list = json::array();
     for (const auto& o : *rows) {
       json j = outbox_json(o);
@@ -196,22 +197,22 @@ void add_mail_routes(Router& r) {
   r.add("GET", "/admin/calls/{slug}/message", organiser_page, [](Ctx& ctx) {
     if (auto gate = organiser_page_gate(ctx)) return std::move(*gate);
     auto call = service::find_call(ctx.env, ctx.req.param("slug"));
-    if (!call) return error_page(ctx, 404, ctx.tr("error.not_found"));
+    if (!call) return answer_error(ctx, Error::make(Code::not_found, "error.not_found"));
     return message_page(ctx, *call, {}, std::nullopt, nullptr, 200);
   });
   r.add("POST", "/admin/calls/{slug}/message", organiser_page, [](Ctx& ctx) {
     if (auto gate = organiser_page_gate(ctx)) return std::move(*gate);
     auto call = service::find_call(ctx.env, ctx.req.param("slug"));
-    if (!call) return error_page(ctx, 404, ctx.tr("error.not_found"));
+    if (!call) return answer_error(ctx, Error::make(Code::not_found, "error.not_found"));
     auto f = form_of(ctx);
     service::ApplicantMessage m{field(f, "category"), field(f, "status"), field(f, "subject"), field(f, "body")};
     if (field(f, "action") == "send") {
       auto n = service::send_applicant_message(ctx.env, ctx.actor, call->slug, m);
       if (n) return redirect_flash("/admin/mail", "flash.message_sent");
-      return message_page(ctx, *call, m, std::nullopt, &n.error(), status_for(n.error().code));
+      return message_page(ctx, *call, m, std::nullopt, &n.error(), http_status(n.error().code));
     }
     auto n = service::count_message_recipients(ctx.env, ctx.actor, call->slug, m);
-    if (!n) return message_page(ctx, *call, m, std::nullopt, &n.error(), status_for(n.error().code));
+    if (!n) return message_page(ctx, *call, m, std::nullopt, &n.error(), http_status(n.error().code));
     return message_page(ctx, *call, m, *n, nullptr, 200);
   });
 
@@ -228,12 +229,12 @@ void add_mail_routes(Router& r) {
           if (auto* res = std::get_if<Response>(&b)) return *res;
           auto st = service::reset_password(ctx.env, ctx.req.param("token"), str_of(std::get<json>(b), "password"),
                                             ctx.req.cookie("laurel_session"));
-          if (!st && st.error().code == "token_expired") return gone_api(ctx);
-          if (!st) return api_error(ctx, st.error());
+          if (!st && st.error().code == Code::token_expired) return gone_api(ctx);
+          if (!st) return answer_error(ctx, st.error());
           return Response{204, {}, {}};
         });
   r.add("GET", "/api/v1/account", {.anonymous = 401, .owner = 200, .other = 200, .organiser = 200}, [](Ctx& ctx) {
-    if (!ctx.session) return api_error(ctx, 401, "unauthenticated", "error.unauthenticated");
+    if (!ctx.session) return answer_error(ctx, Error::make(Code::unauthenticated, "error.unauthenticated"));
     return Response::json(json{{"id", ctx.actor.id},
                                {"email", ctx.actor.email},
                                {"role", std::string(stored_role(ctx.actor))},
@@ -242,14 +243,14 @@ void add_mail_routes(Router& r) {
   });
   r.add("POST", "/api/v1/account/verify-email", {.anonymous = 401, .owner = 202, .other = 202, .organiser = 202},
         [](Ctx& ctx) {
-          if (!ctx.session) return api_error(ctx, 401, "unauthenticated", "error.unauthenticated");
+          if (!ctx.session) return answer_error(ctx, Error::make(Code::unauthenticated, "error.unauthenticated"));
           auto st = service::resend_verification(ctx.env, ctx.actor);
-          if (!st) return api_error(ctx, st.error());
+          if (!st) return answer_error(ctx, st.error());
           return Response::json(json::object().dump(), 202);
         });
   r.add("GET", "/api/v1/admin/mail", organiser_api, [](Ctx& ctx) {
     auto rows = service::list_outbox(ctx.env, ctx.actor, ctx.req.query_param("status"));
-    if (!rows) return api_error(ctx, rows.error());
+    if (!rows) return answer_error(ctx, rows.error());
     json list = json::array();
     for (const auto& o : *rows) list.push_back(outbox_json(o));
     return Response::json(json{{"messages", list}}.dump());
@@ -262,7 +263,7 @@ void add_mail_routes(Router& r) {
           } catch (...) {
           }
           auto st = service::retry_mail(ctx.env, ctx.actor, id);
-          if (!st) return api_error(ctx, st.error());
+          if (!st) return answer_error(ctx, st.error());
           return Response::json(json::object().dump(), 202);
         });
   auto message_of = [](const json& j) {
@@ -272,7 +273,7 @@ void add_mail_routes(Router& r) {
     auto b = body_json(ctx);
     if (auto* res = std::get_if<Response>(&b)) return *res;
     auto n = service::count_message_recipients(ctx.env, ctx.actor, ctx.req.param("slug"), message_of(std::get<json>(b)));
-    if (!n) return api_error(ctx, n.error());
+    if (!n) return answer_error(ctx, n.error());
     return Response::json(json{{"recipients", *n}}.dump());
   });
   r.add("POST", "/api/v1/admin/calls/{slug}/messages", {.anonymous = 401, .owner = 403, .other = 403, .organiser = 422},
@@ -280,7 +281,7 @@ void add_mail_routes(Router& r) {
           auto b = body_json(ctx);
           if (auto* res = std::get_if<Response>(&b)) return *res;
           auto n = service::send_applicant_message(ctx.env, ctx.actor, ctx.req.param("slug"), message_of(std::get<json>(b)));
-          if (!n) return api_error(ctx, n.error());
+          if (!n) return answer_error(ctx, n.error());
           return Response::json(json{{"queued", *n}}.dump(), 202);
         });
 }

@@ -89,8 +89,6 @@ Response cached_page(Ctx& ctx, const std::string& name, const std::string& key, 
   return Response::html(ctx.renderer.layout(std::move(body), layout_view(ctx, title), ctx.lang));
 }
 
-Response error_for(Ctx& ctx, const Error& e) { return error_page(ctx, status_for(e.code), ctx.tr(e.message)); }
-
 json country_options(Ctx& ctx, const std::vector<std::string>& selected) {
   json out = json::array();
   for (const auto& code : ctx.env.countries.sorted(ctx.lang))
@@ -102,7 +100,8 @@ json country_options(Ctx& ctx, const std::vector<std::string>& selected) {
 
 // ---- accounts ----
 
-Response register_page(Ctx& ctx, const std::multimap<std::string, std::string>& f, const Error* err, int status) {
+// The form again, with err's problems and its status (200 without one).
+Response register_page(Ctx& ctx, const std::multimap<std::string, std::string>& f, const Error* err) {
   json types = json::array();
   for (const auto& t : applicant_types())
     types.push_back({{"slug", t}, {"label", ctx.tr("applicant_type." + t)}, {"selected", field(f, "type") == t}});
@@ -126,13 +125,13 @@ Response register_page(Ctx& ctx, const std::multimap<std::string, std::string>& 
     }
   }
   v["errors"] = errors;
-  return page(ctx, "register", v, status, ctx.tr("account.register"));
+  return page(ctx, "register", v, err ? http_status(err->code) : 200, ctx.tr("account.register"));
 }
 
-Response login_page(Ctx& ctx, const std::string& email, const std::string& error, int status) {
+Response login_page(Ctx& ctx, const std::string& email, const Error* err) {
   json v{{"email", email}, {"next", ctx.req.query_param("next")}};
-  if (!error.empty()) v["error"] = error;
-  return page(ctx, "login", v, status, ctx.tr("account.login"));
+  if (err) v["error"] = ctx.tr(err->message);
+  return page(ctx, "login", v, err ? http_status(err->code) : 200, ctx.tr("account.login"));
 }
 
 // ---- entries ----
@@ -227,8 +226,11 @@ Response page(Ctx& ctx, const std::string& name, const json& view, int status, c
   return Response::html(ctx.renderer.page(name, v, layout_view(ctx, title), ctx.lang), status);
 }
 
-Response error_page(Ctx& ctx, int status, const std::string& message) {
-  return page(ctx, "error", {{"status", std::to_string(status)}, {"message", message}}, status, ctx.tr("error.title"));
+Response error_page(Ctx& ctx, const Error& e) {
+  int status = http_status(e.code);
+  json v{{"status", std::to_string(status)}, {"message", ctx.tr(e.message)}};
+  if (e.code == Code::internal) v["request_id"] = ctx.req.id;
+  return page(ctx, "error", v, status, ctx.tr("error.title"));
 }
 
 void add_page_routes(Router& r) {
@@ -245,11 +247,11 @@ void add_page_routes(Router& r) {
 
   r.add("GET", "/calls/{slug}", {.anonymous = 200, .owner = 200, .other = 200, .organiser = 200}, [](Ctx& ctx) {
     auto c = service::find_call(ctx.env, ctx.req.param("slug"));
-    if (!c) return error_for(ctx, c.error());
+    if (!c) return answer_error(ctx, c.error());
     return cached_page(ctx, "call", c->revision, [&] { return call_view(ctx, *c); }, c->title.in(ctx.lang));
   });
 
-  r.add("GET", "/register", {.anonymous = 200, .owner = 200, .other = 200, .organiser = 200}, [](Ctx& ctx) { return register_page(ctx, {}, nullptr, 200); });
+  r.add("GET", "/register", {.anonymous = 200, .owner = 200, .other = 200, .organiser = 200}, [](Ctx& ctx) { return register_page(ctx, {}, nullptr); });
   r.add("POST", "/register", {.anonymous = 303, .owner = 303, .other = 303, .organiser = 303}, [](Ctx& ctx) {
     auto f = form_of(ctx);
     service::Registration reg{field(f, "email"),   field(f, "password"), field(f, "contact_name"),
@@ -257,12 +259,12 @@ void add_page_routes(Router& r) {
                               field(f, "type"),    field(f, "country"),  field(f, "overseas") == "1"};
     reg.lang = std::string(lang_code(ctx.lang));
     if (field(f, "password") != field(f, "password2")) {
-      Error e = Error::make("invalid", "error.invalid");
+      Error e = Error::make(Code::invalid, "error.invalid");
       e.fields["password2"] = {"rule.password_mismatch", {}};
-      return register_page(ctx, f, &e, 422);
+      return register_page(ctx, f, &e);
     }
     auto a = service::register_account(ctx.env, reg, client_info(ctx));
-    if (!a) return register_page(ctx, f, &a.error(), status_for(a.error().code));
+    if (!a) return register_page(ctx, f, &a.error());
     auto s = service::log_in(ctx.env, reg.email, reg.password, client_info(ctx));
     if (!s) return Response::redirect("/login");
     auto res = redirect_with_flash(ctx, "/entries", "flash.registered");
@@ -270,12 +272,12 @@ void add_page_routes(Router& r) {
     return res;
   });
 
-  r.add("GET", "/login", {.anonymous = 200, .owner = 200, .other = 200, .organiser = 200}, [](Ctx& ctx) { return login_page(ctx, "", "", 200); });
+  r.add("GET", "/login", {.anonymous = 200, .owner = 200, .other = 200, .organiser = 200}, [](Ctx& ctx) { return login_page(ctx, "", nullptr); });
   r.add("POST", "/login", {.anonymous = 303, .owner = 303, .other = 303, .organiser = 303}, [](Ctx& ctx) {
     auto f = form_of(ctx);
     auto s = service::log_in(ctx.env, field(f, "email"), field(f, "password"), client_info(ctx));
     if (!s) {
-      auto res = login_page(ctx, field(f, "email"), ctx.tr(s.error().message), status_for(s.error().code));
+      auto res = login_page(ctx, field(f, "email"), &s.error());
       if (s.error().message.params.count("seconds")) res.set("Retry-After", s.error().message.params.at("seconds"));
       return res;
     }
@@ -296,7 +298,7 @@ void add_page_routes(Router& r) {
   r.add("GET", "/entries", {.anonymous = 303, .owner = 200, .other = 200, .organiser = 200}, [](Ctx& ctx) {
     if (!ctx.actor.signed_in()) return to_login(ctx);
     auto list = service::my_submissions(ctx.env, ctx.actor, true);
-    if (!list) return error_for(ctx, list.error());
+    if (!list) return answer_error(ctx, list.error());
     std::map<std::string, Call> calls;
     for (auto& c : service::list_calls(ctx.env)) calls.emplace(c.slug, c);
     json entries = json::array();
@@ -317,7 +319,7 @@ void add_page_routes(Router& r) {
   r.add("GET", "/calls/{slug}/apply", {.anonymous = 303, .owner = 200, .other = 200, .organiser = 200}, [](Ctx& ctx) {
     if (!ctx.actor.signed_in()) return to_login(ctx);
     auto c = service::find_call(ctx.env, ctx.req.param("slug"));
-    if (!c) return error_for(ctx, c.error());
+    if (!c) return answer_error(ctx, c.error());
     json v = call_view(ctx, *c);
     v["eligible"] = c->allows_applicant_type(ctx.actor.org_type);
     return page(ctx, "apply", v, 200, c->title.in(ctx.lang));
@@ -327,16 +329,16 @@ void add_page_routes(Router& r) {
     if (!ctx.actor.signed_in()) return to_login(ctx);
     auto f = form_of(ctx);
     auto s = service::create_submission(ctx.env, ctx.actor, ctx.req.param("slug"), field(f, "category"), json::object());
-    if (!s) return error_for(ctx, s.error());
+    if (!s) return answer_error(ctx, s.error());
     return redirect_with_flash(ctx, "/entries/" + s->id + "/edit", "flash.started");
   });
 
   r.add("GET", "/entries/{id}", {.anonymous = 303, .owner = 200, .other = 404, .organiser = 200}, [](Ctx& ctx) {
     if (!ctx.actor.signed_in()) return to_login(ctx);
     auto s = service::get_submission(ctx.env, ctx.actor, ctx.req.param("id"));
-    if (!s) return error_for(ctx, s.error());
+    if (!s) return answer_error(ctx, s.error());
     auto c = service::find_call(ctx.env, s->call);
-    if (!c) return error_for(ctx, c.error());
+    if (!c) return answer_error(ctx, c.error());
     json v = submission_view(ctx, *s, &*c);
     const auto& f = s->fields;
     v["title_zh"] = f.title_zh;
@@ -371,9 +373,9 @@ void add_page_routes(Router& r) {
   r.add("GET", "/entries/{id}/edit", {.anonymous = 303, .owner = 200, .other = 404, .organiser = 404}, [](Ctx& ctx) {
     if (!ctx.actor.signed_in()) return to_login(ctx);
     auto s = service::get_submission(ctx.env, ctx.actor, ctx.req.param("id"));
-    if (!s || !owns_entry(ctx.actor, {s->owner_id, s->status})) return error_page(ctx, 404, ctx.tr("error.submission_not_found"));
+    if (!s || !owns_entry(ctx.actor, {s->owner_id, s->status})) return answer_error(ctx, Error::make(Code::not_found, "error.submission_not_found"));
     auto c = service::find_call(ctx.env, s->call);
-    if (!c) return error_for(ctx, c.error());
+    if (!c) return answer_error(ctx, c.error());
     std::string err = call_status(*c, ctx.env.now()) == CallStatus::closed ? ctx.tr("error.deadline_passed") : "";
     return edit_page(ctx, *s, *c, {}, err, 200);
   });
@@ -385,10 +387,10 @@ void add_page_routes(Router& r) {
     auto form = service::save_entry_form(
         ctx.env, ctx.actor, ctx.req.param("id"),
         [&](const Call& call, const Category& cat) { return form_patch(call, cat, f); }, field(f, "action") == "submit");
-    if (!form) return error_for(ctx, form.error());
+    if (!form) return answer_error(ctx, form.error());
     if (form->error)  // shown again with what was sent and the problems
       return edit_page(ctx, form->entry, form->call, form->error->fields, ctx.tr(form->error->message),
-                       status_for(form->error->code));
+                       http_status(form->error->code));
     if (form->submitted) return redirect_with_flash(ctx, "/entries/" + form->entry.id, "flash.submitted");
     return redirect_with_flash(ctx, "/entries/" + form->entry.id + "/edit", "flash.saved");
   });
@@ -396,14 +398,14 @@ void add_page_routes(Router& r) {
   r.add("POST", "/entries/{id}/withdraw", {.anonymous = 303, .owner = 303, .other = 404, .organiser = 404}, [](Ctx& ctx) {
     if (!ctx.actor.signed_in()) return to_login(ctx);
     auto s = service::withdraw_submission(ctx.env, ctx.actor, ctx.req.param("id"));
-    if (!s) return error_for(ctx, s.error());
+    if (!s) return answer_error(ctx, s.error());
     return redirect_with_flash(ctx, "/entries/" + s->id, "flash.withdrawn");
   });
 
   r.add("GET", "/admin", {.anonymous = 303, .owner = 403, .other = 403, .organiser = 200}, [](Ctx& ctx) {
     if (!ctx.actor.signed_in()) return to_login(ctx);
     auto counts = service::entry_counts(ctx.env, ctx.actor);  // the policy decides who may see it
-    if (!counts) return error_for(ctx, counts.error());
+    if (!counts) return answer_error(ctx, counts.error());
     json calls = json::array();
     for (const auto& c : service::list_calls(ctx.env)) {
       auto it = counts->find(c.slug);
@@ -418,10 +420,10 @@ void add_page_routes(Router& r) {
   r.add("GET", "/admin/calls/{slug}/entries", {.anonymous = 303, .owner = 403, .other = 403, .organiser = 200}, [](Ctx& ctx) {
     if (!ctx.actor.signed_in()) return to_login(ctx);
     auto c = service::find_call(ctx.env, ctx.req.param("slug"));
-    if (!c) return error_for(ctx, c.error());
+    if (!c) return answer_error(ctx, c.error());
     std::string fcat = ctx.req.query_param("category"), fstatus = ctx.req.query_param("status");
     auto all = service::call_submissions(ctx.env, ctx.actor, c->slug, {});
-    if (!all) return error_for(ctx, all.error());
+    if (!all) return answer_error(ctx, all.error());
     json cats = json::array();
     for (const auto& cat : c->categories) {
       int total = 0, submitted = 0;
@@ -450,10 +452,10 @@ void add_page_routes(Router& r) {
   r.add("GET", "/admin/calls/{slug}/entries.csv", {.anonymous = 303, .owner = 403, .other = 403, .organiser = 200}, [](Ctx& ctx) {
     if (!ctx.actor.signed_in()) return to_login(ctx);
     auto c = service::find_call(ctx.env, ctx.req.param("slug"));
-    if (!c) return error_for(ctx, c.error());
+    if (!c) return answer_error(ctx, c.error());
     service::SubmissionFilter f{ctx.req.query_param("category"), ctx.req.query_param("status")};
     auto list = service::call_submissions(ctx.env, ctx.actor, c->slug, f);
-    if (!list) return error_for(ctx, list.error());
+    if (!list) return answer_error(ctx, list.error());
     std::string out = "\xEF\xBB\xBF";  // UTF-8 BOM: Excel then reads Chinese correctly
     std::vector<std::string> head{"csv.receipt", "csv.status", "csv.category", "csv.title_zh", "csv.title_en",
                                   "csv.organizations", "csv.applicant", "csv.email", "csv.country",

@@ -22,21 +22,16 @@ Response& tus_headers(Response& r) {
 }
 
 Response tus_error(Ctx& ctx, const Error& e) {
-  Response r = api_error(ctx, e);
-  if (e.code == "offset_mismatch" && e.message.params.count("offset")) r.set("Upload-Offset", e.message.params.at("offset"));
-  if (e.code == "too_large" && e.message.params.count("bytes")) r.set("Tus-Max-Size", e.message.params.at("bytes"));
-  return tus_headers(r);
-}
-
-Response tus_error(Ctx& ctx, int status, const std::string& code, const std::string& key) {
-  Response r = api_error(ctx, status, code, key);
+  Response r = answer_error(ctx, e);
+  if (e.code == Code::offset_mismatch && e.message.params.count("offset")) r.set("Upload-Offset", e.message.params.at("offset"));
+  if (e.code == Code::too_large && e.message.params.count("bytes")) r.set("Tus-Max-Size", e.message.params.at("bytes"));
   return tus_headers(r);
 }
 
 // tus requests name the protocol version they speak; we speak 1.0.0 only.
 std::optional<Response> version_check(Ctx& ctx) {
   if (ctx.req.header("tus-resumable") == tus::version) return std::nullopt;
-  Response r = api_error(ctx, 412, "precondition_failed", "error.tus_version");
+  Response r = answer_error(ctx, Error::make(Code::precondition_failed, "error.tus_version"));
   r.set("Tus-Version", std::string(tus::version));
   return tus_headers(r);
 }
@@ -60,16 +55,16 @@ Response options(Ctx& ctx) {
 
 Response create(Ctx& ctx) {
   if (auto r = version_check(ctx)) return *r;
-  if (!ctx.session) return tus_error(ctx, 401, "unauthenticated", "error.unauthenticated");
+  if (!ctx.session) return tus_error(ctx, Error::make(Code::unauthenticated, "error.unauthenticated"));
   if (!ctx.req.header("upload-defer-length").empty())
-    return tus_error(ctx, 400, "bad_request", "error.upload_length_needed");
+    return tus_error(ctx, Error::make(Code::bad_request, "error.upload_length_needed"));
   auto length = tus::parse_offset(ctx.req.header("upload-length"));
-  if (!length) return tus_error(ctx, 400, "bad_request", "error.upload_length_needed");
+  if (!length) return tus_error(ctx, Error::make(Code::bad_request, "error.upload_length_needed"));
   auto meta = tus::parse_metadata(ctx.req.header("upload-metadata"));
-  if (!meta) return tus_error(ctx, 400, "bad_request", "error.upload_metadata");
+  if (!meta) return tus_error(ctx, Error::make(Code::bad_request, "error.upload_metadata"));
   for (const char* k : {"submission", "kind", "filename"})
-    if (!meta->count(k) || meta->at(k).empty()) return tus_error(ctx, 400, "bad_request", "error.upload_metadata");
-  if (!is_material_kind(meta->at("kind"))) return tus_error(ctx, 400, "bad_request", "error.upload_kind");
+    if (!meta->count(k) || meta->at(k).empty()) return tus_error(ctx, Error::make(Code::bad_request, "error.upload_metadata"));
+  if (!is_material_kind(meta->at("kind"))) return tus_error(ctx, Error::make(Code::bad_request, "error.upload_kind"));
   auto u = service::create_upload(ctx.env, ctx.actor,
                                   {meta->at("submission"), meta->at("kind"), meta->at("filename"), *length});
   if (!u) return tus_error(ctx, u.error());
@@ -96,7 +91,7 @@ Response head(Ctx& ctx) {
 
 Response terminate(Ctx& ctx) {
   if (auto r = version_check(ctx)) return *r;
-  if (!ctx.session) return tus_error(ctx, 401, "unauthenticated", "error.unauthenticated");
+  if (!ctx.session) return tus_error(ctx, Error::make(Code::unauthenticated, "error.unauthenticated"));
   auto st = service::terminate_upload(ctx.env, ctx.actor, ctx.req.param("id"));
   if (!st) return tus_error(ctx, st.error());
   Response r{204, {}, {}};
@@ -111,22 +106,42 @@ class PatchSink final : public http::BodySink {
     if (sum_) digest_.emplace(sum_->algorithm);
   }
   bool write(std::string_view data) override {
-    if (digest_) digest_->update(data);
-    auto st = writer_->write(data);
-    if (!st) {
-      error_ = st.error();
+    try {
+      if (digest_) digest_->update(data);
+      auto st = writer_->write(data);
+      if (!st) {
+        error_ = st.error();
+        return false;
+      }
+      return true;
+    } catch (...) {  // answered by finish, as an exception escaping a handler is
+      error_ = error_of_exception(ctx_.req, std::current_exception());
       return false;
     }
-    return true;
   }
   Response finish(bool complete) override {
+    Response r;
+    try {
+      r = answer(complete);
+    } catch (...) {
+      r = tus_error(ctx_, error_of_exception(ctx_.req, std::current_exception()));
+    }
+    writer_.reset();  // closes the part file and releases its lock before the answer goes out
+    for (auto& c : ctx_.set_cookies) r.set("Set-Cookie", c);
+    r.set("X-Content-Type-Options", "nosniff");
+    r.set("Cache-Control", "no-store");
+    return r;
+  }
+
+ private:
+  Response answer(bool complete) {
     Response r;
     if (error_) {
       writer_->rollback();
       r = tus_error(ctx_, *error_);
     } else if (sum_ && (!complete || digest_->final() != sum_->digest)) {
       writer_->rollback();  // nothing of a request whose checksum fails is kept
-      r = tus_error(ctx_, 460, "checksum_mismatch", "error.checksum_mismatch");
+      r = tus_error(ctx_, Error::make(Code::checksum_mismatch, "error.checksum_mismatch"));
     } else {
       auto u = writer_->commit();
       if (!u) {
@@ -139,14 +154,9 @@ class PatchSink final : public http::BodySink {
         tus_headers(r);
       }
     }
-    writer_.reset();  // closes the part file and releases its lock before the answer goes out
-    for (auto& c : ctx_.set_cookies) r.set("Set-Cookie", c);
-    r.set("X-Content-Type-Options", "nosniff");
-    r.set("Cache-Control", "no-store");
     return r;
   }
 
- private:
   Ctx ctx_;
   std::unique_ptr<service::UploadWriter> writer_;
   std::optional<tus::Checksum> sum_;
@@ -163,16 +173,16 @@ http::StreamStart upload_patch(Ctx& ctx) {
     return out;
   }
   if (!ctx.session) {
-    out.answer = tus_error(ctx, 401, "unauthenticated", "error.unauthenticated");
+    out.answer = tus_error(ctx, Error::make(Code::unauthenticated, "error.unauthenticated"));
     return out;
   }
   if (ctx.req.header("content-type") != "application/offset+octet-stream") {
-    out.answer = tus_error(ctx, 415, "unsupported_media_type", "error.upload_content_type");
+    out.answer = tus_error(ctx, Error::make(Code::unsupported_media_type, "error.upload_content_type"));
     return out;
   }
   auto offset = tus::parse_offset(ctx.req.header("upload-offset"));
   if (!offset) {
-    out.answer = tus_error(ctx, 400, "bad_request", "error.upload_offset_needed");
+    out.answer = tus_error(ctx, Error::make(Code::bad_request, "error.upload_offset_needed"));
     return out;
   }
   std::optional<tus::Checksum> sum;
@@ -181,10 +191,10 @@ http::StreamStart upload_patch(Ctx& ctx) {
     switch (tus::parse_checksum(h, c)) {
       case tus::ChecksumParse::ok: sum = c; break;
       case tus::ChecksumParse::unsupported:
-        out.answer = tus_error(ctx, 400, "bad_request", "error.checksum_algorithm");
+        out.answer = tus_error(ctx, Error::make(Code::bad_request, "error.checksum_algorithm"));
         return out;
       case tus::ChecksumParse::malformed:
-        out.answer = tus_error(ctx, 400, "bad_request", "error.checksum_malformed");
+        out.answer = tus_error(ctx, Error::make(Code::bad_request, "error.checksum_malformed"));
         return out;
     }
   }
@@ -195,7 +205,7 @@ http::StreamStart upload_patch(Ctx& ctx) {
   }
   if (auto cl = tus::parse_offset(ctx.req.header("content-length"));
       cl && *offset + *cl > (*w)->upload().length) {
-    out.answer = tus_error(ctx, Error::make("too_large", "error.upload_past_length",
+    out.answer = tus_error(ctx, Error::make(Code::too_large, "error.upload_past_length",
                                             {{"limit", format_size((*w)->upload().length)},
                                              {"bytes", std::to_string((*w)->upload().length)}}));
     return out;
@@ -233,14 +243,14 @@ Response file_answer(Ctx& ctx, const service::MaterialFile& f, const std::string
   long long size = 0;
   std::error_code ec;
   size = (long long)std::filesystem::file_size(f.path, ec);
-  if (ec) return api_error(ctx, 404, "not_found", "error.material_not_found");
+  if (ec) return answer_error(ctx, Error::make(Code::not_found, "error.material_not_found"));
   http::ByteRange range;
   auto kind = http::parse_range(ctx.req.header("range"), size, range);
   if (!ctx.req.header("if-range").empty() && ctx.req.header("if-range") != "\"" + f.material.sha256 + "\"")
     kind = http::RangeKind::whole;
   Response r;
   if (kind == http::RangeKind::unsatisfiable) {
-    r = api_error(ctx, 416, "range_not_satisfiable", "error.range");
+    r = answer_error(ctx, Error::make(Code::range_not_satisfiable, "error.range"));
     r.set("Content-Range", "bytes */" + std::to_string(size));
     return r;
   }
@@ -277,17 +287,17 @@ void add_upload_routes(Router& r) {
   r.add("DELETE", "/uploads/{id}", {.anonymous = 401, .owner = 204, .other = 404, .organiser = 404}, terminate);
   r.add("PATCH", "/uploads/{id}", {.anonymous = 401, .owner = 204, .other = 404, .organiser = 404}, [](Ctx& ctx) {
     // Only reached when a PATCH did not stream (it always should); answer plainly.
-    return tus_error(ctx, 400, "bad_request", "error.not_found");
+    return tus_error(ctx, Error::make(Code::bad_request, "error.not_found"));
   });
 
   r.add("GET", "/api/v1/materials/{id}", {.anonymous = 401, .owner = 200, .other = 404, .organiser = 200}, [](Ctx& ctx) {
     auto m = service::get_material(ctx.env, ctx.actor, ctx.req.param("id"));
-    if (!m) return api_error(ctx, m.error());
+    if (!m) return answer_error(ctx, m.error());
     return Response::json(material_json(ctx, *m).dump());
   });
   r.add("GET", "/api/v1/materials/{id}/content", {.anonymous = 401, .owner = 200, .other = 404, .organiser = 200}, [](Ctx& ctx) {
     auto f = service::material_content(ctx.env, ctx.actor, ctx.req.param("id"));
-    if (!f) return api_error(ctx, f.error());
+    if (!f) return answer_error(ctx, f.error());
     const auto& m = f->material;
     bool inline_ = m.kind == "image" || m.kind == "video" || m.kind == "audio";
     if (ctx.req.query_param("download") == "1") inline_ = false;
@@ -295,13 +305,13 @@ void add_upload_routes(Router& r) {
   });
   r.add("GET", "/api/v1/materials/{id}/thumbnail", {.anonymous = 401, .owner = 200, .other = 404, .organiser = 200}, [](Ctx& ctx) {
     auto f = service::material_thumbnail(ctx.env, ctx.actor, ctx.req.param("id"));
-    if (!f) return api_error(ctx, f.error());
+    if (!f) return answer_error(ctx, f.error());
     std::string name = f->material.filename;
     auto dot = name.rfind('.');
     return file_answer(ctx, *f, "image/jpeg", true, (dot == std::string::npos ? name : name.substr(0, dot)) + ".jpg");
   });
   r.add("PATCH", "/api/v1/materials/{id}", {.anonymous = 401, .owner = 200, .other = 404, .organiser = 404}, [](Ctx& ctx) {
-    if (!ctx.session) return api_error(ctx, 401, "unauthenticated", "error.unauthenticated");
+    if (!ctx.session) return answer_error(ctx, Error::make(Code::unauthenticated, "error.unauthenticated"));
     auto b = body_json(ctx);
     if (auto* res = std::get_if<Response>(&b)) return *res;
     const json& j = std::get<json>(b);
@@ -309,29 +319,29 @@ void add_upload_routes(Router& r) {
     auto found = j.find("caption");
     const json& cap = found == j.end() ? none : *found;  // a reference: the parsed document is never copied
     if (!cap.is_object() || (cap.contains("zh") && !cap["zh"].is_string()) || (cap.contains("en") && !cap["en"].is_string()))
-      return api_error(ctx, 400, "bad_request", "error.malformed_json");
+      return answer_error(ctx, Error::make(Code::bad_request, "error.malformed_json"));
     auto current = service::get_material(ctx.env, ctx.actor, ctx.req.param("id"));
-    if (!current) return api_error(ctx, current.error());
+    if (!current) return answer_error(ctx, current.error());
     Text caption{cap.contains("zh") ? cap["zh"].get<std::string>() : current->caption.zh,
                  cap.contains("en") ? cap["en"].get<std::string>() : current->caption.en};
     auto m = service::set_caption(ctx.env, ctx.actor, ctx.req.param("id"), caption);
-    if (!m) return api_error(ctx, m.error());
+    if (!m) return answer_error(ctx, m.error());
     return Response::json(material_json(ctx, *m).dump());
   });
   r.add("DELETE", "/api/v1/materials/{id}", {.anonymous = 401, .owner = 204, .other = 404, .organiser = 404}, [](Ctx& ctx) {
-    if (!ctx.session) return api_error(ctx, 401, "unauthenticated", "error.unauthenticated");
+    if (!ctx.session) return answer_error(ctx, Error::make(Code::unauthenticated, "error.unauthenticated"));
     auto st = service::remove_material(ctx.env, ctx.actor, ctx.req.param("id"));
-    if (!st) return api_error(ctx, st.error());
+    if (!st) return answer_error(ctx, st.error());
     return Response{204, {}, {}};
   });
   r.add("PUT", "/api/v1/submissions/{id}/materials/order", {.anonymous = 401, .owner = 200, .other = 404, .organiser = 404}, [](Ctx& ctx) {
-    if (!ctx.session) return api_error(ctx, 401, "unauthenticated", "error.unauthenticated");
+    if (!ctx.session) return answer_error(ctx, Error::make(Code::unauthenticated, "error.unauthenticated"));
     auto b = body_json(ctx);
     if (auto* res = std::get_if<Response>(&b)) return *res;
     const json& j = std::get<json>(b);
-    if (!j.contains("order") || !j["order"].is_array()) return api_error(ctx, 400, "bad_request", "error.malformed_json");
+    if (!j.contains("order") || !j["order"].is_array()) return answer_error(ctx, Error::make(Code::bad_request, "error.malformed_json"));
     auto list = service::reorder_materials(ctx.env, ctx.actor, ctx.req.param("id"), string_list(j["order"]));
-    if (!list) return api_error(ctx, list.error());
+    if (!list) return answer_error(ctx, list.error());
     json out{{"materials", json::array()}};
     for (const auto& m : *list) out["materials"].push_back(material_json(ctx, m));
     return Response::json(out.dump());

@@ -416,7 +416,7 @@ TEST_F(LoadCallsTest, ABadFileLeavesTheCallsTableUnchanged) {
   text += "\n" + kMinimal + "\n" + late;
   auto r = service::load_calls(*env_, text, "", "broken.toml");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, "invalid_call_file");
+  EXPECT_EQ(r.error().code, Code::invalid_call_file);
   EXPECT_NE(r.error().message.params.at("detail").find("Asia/Beijing"), std::string::npos)
       << r.error().message.params.at("detail");
 
@@ -429,7 +429,7 @@ TEST_F(LoadCallsTest, ABadFileLeavesTheCallsTableUnchanged) {
 TEST_F(LoadCallsTest, ABadFileLoadsNothingIntoAnEmptyDatabase) {
   auto r = service::load_calls(*env_, with_line("kind =", "kind = \"lottery\""), "");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, "invalid_call_file");
+  EXPECT_EQ(r.error().code, Code::invalid_call_file);
   EXPECT_EQ(count("calls"), 0);
 }
 

@@ -239,7 +239,7 @@ TEST_F(DeadlineServiceTest, SubmitIsRefusedFromTheDeadlineInstantOn) {
   now_ = local("2025-06-19 00:00:00");
   auto late = service::submit_submission(*env_, actor_, second);
   ASSERT_FALSE(late.ok());
-  EXPECT_EQ(late.error().code, "deadline_passed");
+  EXPECT_EQ(late.error().code, Code::deadline_passed);
   EXPECT_EQ(late.error().message.key, "error.deadline_passed");
 
   auto stored = service::get_submission(*env_, actor_, second);
@@ -264,7 +264,7 @@ TEST_F(DeadlineServiceTest, SaveIsRefusedAfterTheDeadline) {
     SCOPED_TRACE(id == draft ? "draft" : "submitted");
     auto late = service::save_submission(*env_, actor_, id, json{{"title_en", "Too late"}});
     ASSERT_FALSE(late.ok());
-    EXPECT_EQ(late.error().code, "deadline_passed");
+    EXPECT_EQ(late.error().code, Code::deadline_passed);
     auto stored = service::get_submission(*env_, actor_, id);
     ASSERT_TRUE(stored.ok());
     EXPECT_NE(stored->fields.title_en, "Too late");
@@ -280,17 +280,17 @@ TEST_F(DeadlineServiceTest, CreateAndWithdrawAreRefusedAfterTheDeadline) {
   now_ = local("2025-06-19 00:00");
   auto created = service::create_submission(*env_, actor_, "leading-tech-2025", "basic-research", json::object());
   ASSERT_FALSE(created.ok());
-  EXPECT_EQ(created.error().code, "deadline_passed");
+  EXPECT_EQ(created.error().code, Code::deadline_passed);
   auto withdrawn = service::withdraw_submission(*env_, actor_, id);
   ASSERT_FALSE(withdrawn.ok());
-  EXPECT_EQ(withdrawn.error().code, "deadline_passed");
+  EXPECT_EQ(withdrawn.error().code, Code::deadline_passed);
 }
 
 TEST_F(DeadlineServiceTest, NothingCanBeStartedBeforeTheCallOpens) {
   now_ = local("2025-03-03 23:59:59");
   auto early = service::create_submission(*env_, actor_, "leading-tech-2025", "basic-research", json::object());
   ASSERT_FALSE(early.ok());
-  EXPECT_EQ(early.error().code, "not_open");
+  EXPECT_EQ(early.error().code, Code::not_open);
   now_ = local("2025-03-04 00:00");
   auto open = service::create_submission(*env_, actor_, "leading-tech-2025", "basic-research", json::object());
   EXPECT_TRUE(open.ok()) << describe(open.error());
@@ -310,7 +310,7 @@ TEST_F(DeadlineServiceTest, DemoModeAcceptsEntriesForACallThatEndedBeforeTheServ
   now_ = local("2025-10-11 00:00");
   auto late = service::save_submission(*env_, actor_, id, json{{"title_en", "Too late"}});
   ASSERT_FALSE(late.ok());
-  EXPECT_EQ(late.error().code, "deadline_passed");
+  EXPECT_EQ(late.error().code, Code::deadline_passed);
 }
 
 }  // namespace

@@ -275,7 +275,7 @@ TEST(ApplyFields, RejectsValuesOfTheWrongJsonType) {
     SCOPED_TRACE(patch.dump());
     auto r = apply_fields(EntryFields{}, patch);
     ASSERT_FALSE(r.ok());
-    EXPECT_EQ(r.error().code, "bad_request");
+    EXPECT_EQ(r.error().code, Code::bad_request);
   }
 }
 
@@ -284,7 +284,7 @@ TEST(ApplyFields, RejectsUnknownKeys) {
     SCOPED_TRACE(key);
     auto r = apply_fields(EntryFields{}, json{{key, "x"}});
     ASSERT_FALSE(r.ok());
-    EXPECT_EQ(r.error().code, "bad_request");
+    EXPECT_EQ(r.error().code, Code::bad_request);
     EXPECT_EQ(r.error().message.params.at("field"), key);
   }
 }
@@ -292,7 +292,7 @@ TEST(ApplyFields, RejectsUnknownKeys) {
 TEST(ApplyFields, RejectsInvalidUtf8) {
   auto r = apply_fields(EntryFields{}, json{{"title_en", std::string("bad \xff byte")}});
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, "bad_request");
+  EXPECT_EQ(r.error().code, Code::bad_request);
 }
 
 TEST(ApplyFields, KeepsTheKeysThatAreNotGiven) {

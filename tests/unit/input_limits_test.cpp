@@ -40,7 +40,7 @@ TEST(ParseJsonBounded, AcceptsNestingAtTheLimit) {
 TEST(ParseJsonBounded, RefusesNestingOnePastTheLimit) {
   auto j = parse_json_bounded(nested_objects(17));
   ASSERT_FALSE(j);
-  EXPECT_EQ(j.error().code, "bad_request");
+  EXPECT_EQ(j.error().code, Code::bad_request);
   EXPECT_EQ(j.error().message.key, "error.json_too_deep");
   EXPECT_EQ(j.error().message.params.at("max"), "16");
   EXPECT_FALSE(parse_json_bounded(nested_arrays(17)));
@@ -116,7 +116,7 @@ TEST(CheckPatch, AcceptsTextsAtTheirLimits) {
 TEST(CheckPatch, RefusesTextsOnePastTheirLimits) {
   auto t = check({{"title_en", std::string(kMaxTitle + 1, 'x')}});
   ASSERT_FALSE(t);
-  EXPECT_EQ(t.error().code, "bad_request");
+  EXPECT_EQ(t.error().code, Code::bad_request);
   EXPECT_EQ(t.error().message.key, "error.field_too_long");
   EXPECT_EQ(t.error().fields.count("title_en"), 1u);
   EXPECT_FALSE(check({{"summary_en", std::string(kMaxSummary + 1, 'x')}}));

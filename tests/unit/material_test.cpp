@@ -320,7 +320,7 @@ TEST_F(UploadServiceTest, AWrongOffsetIsRefusedAndAFailedChecksumKeepsNothing) {
   auto u = create(entry, "video", 1000);
   auto wrong = service::UploadWriter::open(*env_, actor_, u.id, 10, true);
   ASSERT_FALSE(wrong.ok());
-  EXPECT_EQ(wrong.error().code, "offset_mismatch");
+  EXPECT_EQ(wrong.error().code, Code::offset_mismatch);
   auto w = service::UploadWriter::open(*env_, actor_, u.id, 0, false);
   ASSERT_TRUE(w.ok());
   ASSERT_TRUE((*w)->write(std::string(400, 'a')).ok());
@@ -362,23 +362,23 @@ TEST_F(UploadServiceTest, MoreBytesThanDeclaredAreRefused) {
   ASSERT_TRUE(w.ok());
   auto st = (*w)->write(std::string(11, 'x'));
   ASSERT_FALSE(st.ok());
-  EXPECT_EQ(st.error().code, "too_large");
+  EXPECT_EQ(st.error().code, Code::too_large);
 }
 
 TEST_F(UploadServiceTest, LimitsAreCheckedWhenTheUploadIsCreated) {
   std::string entry = case_entry();
   auto big = service::create_upload(*env_, actor_, {entry, "image", "a.png", (20LL << 20) + 1});
   ASSERT_FALSE(big.ok());
-  EXPECT_EQ(big.error().code, "too_large");
+  EXPECT_EQ(big.error().code, Code::too_large);
   EXPECT_EQ(big.error().message.params.at("limit"), "20 MiB");
   auto audio = service::create_upload(*env_, actor_, {entry, "audio", "a.mp3", 10});
   ASSERT_FALSE(audio.ok());
-  EXPECT_EQ(audio.error().code, "invalid");
+  EXPECT_EQ(audio.error().code, Code::invalid);
   create(entry, "video", 2LL << 30);
   create(entry, "video", 2LL << 30);
   auto third = service::create_upload(*env_, actor_, {entry, "video", "c.mp4", 1});
   ASSERT_FALSE(third.ok());
-  EXPECT_EQ(third.error().code, "too_large");  // the entry's 4 GiB are reserved
+  EXPECT_EQ(third.error().code, Code::too_large);  // the entry's 4 GiB are reserved
   EXPECT_EQ(third.error().message.key, "error.entry_quota");
   env_->account_quota = 1000;
   auto other = case_entry();
@@ -392,7 +392,7 @@ TEST_F(UploadServiceTest, TheCountLimitIncludesUploadsInProgress) {
   for (int i = 0; i < 3; ++i) create(entry, "video", 10);
   auto fourth = service::create_upload(*env_, actor_, {entry, "video", "d.mp4", 10});
   ASSERT_FALSE(fourth.ok());
-  EXPECT_EQ(fourth.error().code, "invalid");
+  EXPECT_EQ(fourth.error().code, Code::invalid);
   EXPECT_EQ(fourth.error().message.key, "error.material_too_many");
 }
 
@@ -404,12 +404,12 @@ TEST_F(UploadServiceTest, AnotherApplicantSeesNeitherTheUploadNorTheMaterial) {
   auto other = service::register_account(*env_, r);
   ASSERT_TRUE(other.ok());
   Actor them = make_actor(other->id, other->email, "applicant", "university");
-  EXPECT_EQ(service::get_material(*env_, them, id).error().code, "not_found");
-  EXPECT_EQ(service::material_content(*env_, them, id).error().code, "not_found");
-  EXPECT_EQ(service::remove_material(*env_, them, id).error().code, "not_found");
-  EXPECT_EQ(service::entry_materials(*env_, them, entry).error().code, "not_found");
+  EXPECT_EQ(service::get_material(*env_, them, id).error().code, Code::not_found);
+  EXPECT_EQ(service::material_content(*env_, them, id).error().code, Code::not_found);
+  EXPECT_EQ(service::remove_material(*env_, them, id).error().code, Code::not_found);
+  EXPECT_EQ(service::entry_materials(*env_, them, entry).error().code, Code::not_found);
   auto theirs = service::create_upload(*env_, them, {entry, "image", "x.png", 10});
-  EXPECT_EQ(theirs.error().code, "not_found");
+  EXPECT_EQ(theirs.error().code, Code::not_found);
 }
 
 TEST_F(UploadServiceTest, AFileOfAnotherTypeIsRejectedAndItsBytesAreNotKept) {
@@ -434,9 +434,9 @@ TEST_F(UploadServiceTest, ExpiredUploadsAreGoneAndCleanedWithTheirParts) {
   auto u = create(entry, "image", 100);
   EXPECT_TRUE(std::filesystem::exists(files_->part_path(u.id)));
   now_ += env_->upload_expiry;
-  EXPECT_EQ(service::find_upload(*env_, actor_, u.id).error().code, "gone");
+  EXPECT_EQ(service::find_upload(*env_, actor_, u.id).error().code, Code::gone);
   EXPECT_EQ(service::expire_uploads(*env_), 1);
-  EXPECT_EQ(service::find_upload(*env_, actor_, u.id).error().code, "not_found");
+  EXPECT_EQ(service::find_upload(*env_, actor_, u.id).error().code, Code::not_found);
   EXPECT_FALSE(std::filesystem::exists(files_->part_path(u.id)));
 }
 
@@ -462,7 +462,7 @@ TEST_F(UploadServiceTest, ASubmittedEntryKeepsItsMaterialsInItsVersions) {
   // The only image of a submitted entry cannot be removed (it would break the rules) ...
   auto st = service::remove_material(*env_, actor_, image);
   ASSERT_FALSE(st.ok());
-  EXPECT_EQ(st.error().code, "invalid");
+  EXPECT_EQ(st.error().code, Code::invalid);
   // ... a second one can, and the version written then no longer lists it.
   std::string second = attach(entry, "image", sample_file("image") + "2", "b.png");
   ASSERT_TRUE(service::remove_material(*env_, actor_, second).ok());

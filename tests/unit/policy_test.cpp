@@ -59,33 +59,33 @@ TEST(PolicyEntries, OwnerAndOrganisersReadAnEntryNobodyElse) {
 TEST(PolicyEntries, OnlyTheOwnerChangesAndOnlyWhileTheCallIsOpen) {
   Call c = open_call();
   EXPECT_TRUE(can_change_entry(owner(), kDraft, c, kDuring));
-  EXPECT_EQ(can_change_entry(owner(), kDraft, c, kBefore).error().code, "not_open");
-  EXPECT_EQ(can_change_entry(owner(), kDraft, c, kAfter).error().code, "deadline_passed");
+  EXPECT_EQ(can_change_entry(owner(), kDraft, c, kBefore).error().code, Code::not_open);
+  EXPECT_EQ(can_change_entry(owner(), kDraft, c, kAfter).error().code, Code::deadline_passed);
   EXPECT_EQ(can_change_entry(owner(), kDraft, c, kAfter - seconds(1)).ok(), true) << "to the second";
-  EXPECT_EQ(can_change_entry(other(), kDraft, c, kDuring).error().code, "not_found");
-  EXPECT_EQ(can_change_entry(organiser(), kDraft, c, kDuring).error().code, "not_found") << "organisers read, never change";
-  EXPECT_EQ(can_change_entry(anonymous(), kDraft, c, kDuring).error().code, "unauthenticated");
-  EXPECT_EQ(can_change_entry(other(), kDraft, c, kAfter).error().code, "not_found") << "who before when: no hint of the entry";
+  EXPECT_EQ(can_change_entry(other(), kDraft, c, kDuring).error().code, Code::not_found);
+  EXPECT_EQ(can_change_entry(organiser(), kDraft, c, kDuring).error().code, Code::not_found) << "organisers read, never change";
+  EXPECT_EQ(can_change_entry(anonymous(), kDraft, c, kDuring).error().code, Code::unauthenticated);
+  EXPECT_EQ(can_change_entry(other(), kDraft, c, kAfter).error().code, Code::not_found) << "who before when: no hint of the entry";
 }
 
 TEST(PolicyEntries, WithdrawingNeedsASubmittedEntryOfOnesOwnBeforeTheDeadline) {
   Call c = open_call();
   EXPECT_TRUE(can_withdraw(owner(), kSubmitted, c, kDuring));
-  EXPECT_EQ(can_withdraw(owner(), kDraft, c, kDuring).error().code, "not_submitted");
-  EXPECT_EQ(can_withdraw(owner(), kSubmitted, c, kAfter).error().code, "deadline_passed");
-  EXPECT_EQ(can_withdraw(other(), kSubmitted, c, kDuring).error().code, "not_found");
+  EXPECT_EQ(can_withdraw(owner(), kDraft, c, kDuring).error().code, Code::not_submitted);
+  EXPECT_EQ(can_withdraw(owner(), kSubmitted, c, kAfter).error().code, Code::deadline_passed);
+  EXPECT_EQ(can_withdraw(other(), kSubmitted, c, kDuring).error().code, Code::not_found);
 }
 
 TEST(PolicyEntries, ApplicantsOfAnAcceptedTypeStartEntriesWhileTheCallIsOpen) {
   Call c = open_call();
   const Category* cat = c.category("cat");
   EXPECT_TRUE(can_create_entry(owner(), c, cat, kDuring));
-  EXPECT_EQ(can_create_entry(owner(), c, nullptr, kDuring).error().code, "not_found");
-  EXPECT_EQ(can_create_entry(organiser(), c, cat, kDuring).error().code, "forbidden");
-  EXPECT_EQ(can_create_entry(make_actor("g", "", "applicant", "government"), c, cat, kDuring).error().code, "not_eligible");
-  EXPECT_EQ(can_create_entry(anonymous(), c, cat, kDuring).error().code, "unauthenticated");
-  EXPECT_EQ(can_create_entry(owner(), c, cat, kAfter).error().code, "deadline_passed");
-  EXPECT_EQ(can_create_entry(owner(), c, cat, kBefore).error().code, "not_open");
+  EXPECT_EQ(can_create_entry(owner(), c, nullptr, kDuring).error().code, Code::not_found);
+  EXPECT_EQ(can_create_entry(organiser(), c, cat, kDuring).error().code, Code::forbidden);
+  EXPECT_EQ(can_create_entry(make_actor("g", "", "applicant", "government"), c, cat, kDuring).error().code, Code::not_eligible);
+  EXPECT_EQ(can_create_entry(anonymous(), c, cat, kDuring).error().code, Code::unauthenticated);
+  EXPECT_EQ(can_create_entry(owner(), c, cat, kAfter).error().code, Code::deadline_passed);
+  EXPECT_EQ(can_create_entry(owner(), c, cat, kBefore).error().code, Code::not_open);
 }
 
 TEST(PolicyEntries, OwnsEntryIsTheOwnerAlone) {
@@ -103,8 +103,8 @@ TEST(PolicyUploads, AnUnfinishedUploadIsItsOwnersAlone) {
 
 TEST(PolicyOrganisers, OnlyOrganisersManageCalls) {
   EXPECT_TRUE(can_manage_calls(organiser()));
-  EXPECT_EQ(can_manage_calls(owner()).error().code, "forbidden");
-  EXPECT_EQ(can_manage_calls(anonymous()).error().code, "unauthenticated");
+  EXPECT_EQ(can_manage_calls(owner()).error().code, Code::forbidden);
+  EXPECT_EQ(can_manage_calls(anonymous()).error().code, Code::unauthenticated);
 }
 
 }  // namespace

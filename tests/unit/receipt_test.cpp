@@ -161,7 +161,7 @@ TEST_F(ReceiptServiceTest, ARefusedSubmitDoesNotUseANumber) {
   std::string bad = draft("leading-tech-2025", "basic-research", incomplete);
   auto refused = service::submit_submission(*env_, actor_, bad);
   ASSERT_FALSE(refused.ok());
-  EXPECT_EQ(refused.error().code, "invalid");
+  EXPECT_EQ(refused.error().code, Code::invalid);
   EXPECT_EQ(refused.error().fields.count("criteria.originality"), 1u) << describe(refused.error());
   EXPECT_EQ(scalar("SELECT count(*) FROM receipt_counters"), 0);
 
@@ -177,7 +177,7 @@ TEST_F(ReceiptServiceTest, ASubmittedEntryCannotBeEditedIntoAnInvalidOne) {
   EXPECT_EQ(submit(id), "LT25-BR-0001");
   auto r = service::save_submission(*env_, actor_, id, json{{"title_en", ""}});
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, "invalid");
+  EXPECT_EQ(r.error().code, Code::invalid);
   auto stored = service::get_submission(*env_, actor_, id);
   ASSERT_TRUE(stored.ok());
   EXPECT_EQ(stored->fields.title_en, "Achievement in basic-research");

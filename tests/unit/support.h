@@ -41,7 +41,7 @@ inline std::string read_text(const std::string& path) {
 }
 
 inline std::string describe(const Error& e) {
-  std::string out = e.code + " (" + e.message.key + ")";
+  std::string out = std::string(api_code(e.code)) + " (" + e.message.key + ")";
   for (const auto& [k, v] : e.message.params) out += " " + k + "=" + v;
   for (const auto& [k, m] : e.fields) out += " [" + k + ": " + m.key + "]";
   return out;
