@@ -1,7 +1,8 @@
 """An SMTP sink for the tests: `python3 -m aiosmtpd -n -l 127.0.0.1:PORT -c smtp_sink.Sink DIR`
 (PYTHONPATH=tests). Each accepted message is written to DIR/NNNN.eml (the envelope in
 X-Sink-From / X-Sink-To lines first). While DIR/REFUSE exists every recipient is refused with
-550, the answer a relay gives for an address it does not know."""
+550, the answer a relay gives for an address it does not know — or, when the file holds "4",
+with 450, a temporary refusal (a greylisting or busy relay)."""
 import os
 import itertools
 
@@ -19,7 +20,11 @@ class Sink:
         return cls(args[0])
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if os.path.exists(os.path.join(self.dir, "REFUSE")):
+        refuse = os.path.join(self.dir, "REFUSE")
+        if os.path.exists(refuse):
+            with open(refuse) as f:
+                if f.read().strip() == "4":
+                    return "450 4.2.1 <%s>: mailbox busy, try again later (sink told to defer)" % address
             return "550 5.1.1 <%s>: mailbox unavailable (sink told to refuse)" % address
         envelope.rcpt_tos.append(address)
         return "250 OK"

@@ -9,7 +9,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import {
   startServer, newApplicant, adminClient, Client, createDraft, fullAwardFields, getCall, accountBody,
-  expectStatus, expectError, errorFields, REPO, AWARD, APPLICANT_PASSWORD, RECEIPT_RE,
+  expectStatus, expectError, errorFields, callToml, shanghaiLocal, BIN, REPO, AWARD, APPLICANT_PASSWORD, RECEIPT_RE,
 } from './harness.mjs';
 
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
@@ -45,9 +45,10 @@ async function startSink() {
       child.kill('SIGKILL');
       await exited;
     },
+    /** on: true (550 to every recipient), '4' (450, a temporary refusal), false (accept). */
     refuse(on) {
       const f = join(dir, 'REFUSE');
-      if (on) writeFileSync(f, '1'); else rmSync(f, { force: true });
+      if (on) writeFileSync(f, on === '4' ? '4' : '1'); else rmSync(f, { force: true });
     },
     messages() {
       return readdirSync(dir).filter((f) => f.endsWith('.eml')).sort().map((file) => parse(readFileSync(join(dir, file), 'utf8'), file));
@@ -208,5 +209,127 @@ describe('mail through an SMTP sink', () => {
     assert.ok(!/^Bcc:/mi.test(m.raw));
     assert.equal(m.to, a.email);
     assert.match(m.text, /Line one/);
+  });
+});
+
+/** A second `laurel serve` on the database and files of `server` (its own port): { url, stop() }. */
+async function secondProcess(server, extraArgs) {
+  const child = spawn(BIN, [...server.dbArgs, 'serve', '--listen', '127.0.0.1:0', ...extraArgs],
+    { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stderr.resume();
+  child.stdout.setEncoding('utf8');
+  const url = await new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`the second laurel serve did not start: ${out}`)), 30_000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) { clearTimeout(t); resolve(m[1]); }
+    });
+    child.on('exit', (code) => { clearTimeout(t); reject(new Error(`the second laurel serve exited (${code}): ${out}`)); });
+  });
+  return {
+    url,
+    alive: () => child.exitCode === null && child.signalCode === null,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+describe('deadline reminders with two server processes on one database', () => {
+  let sink; let server; let second; let admin;
+  const args = (s) => ['--smtp', s.url, '--mail-from', 'Laurel Tests <noreply@example.org>', '--reminder-scan-seconds', '1',
+    '--mail-retry-base-seconds', '1'];
+  before(async () => {
+    sink = await startSink();
+    server = await startServer({ extraArgs: args(sink) });
+    second = await secondProcess(server, args(sink));
+    admin = await adminClient(server);
+  });
+  after(async () => {
+    if (second) await second.stop();
+    if (server) await server.stop();
+    if (sink) { await sink.stop(); rmSync(sink.dir, { recursive: true, force: true }); }
+  });
+
+  it('each draft owner gets each due reminder exactly once, the submitted and the late get none', async () => {
+    // A call whose deadline is 75 s away, with a reminder an hour before (due at once) and one a
+    // minute before (due 15 s from now); loaded through the first process, seen by both.
+    const slug = `remind-${Math.random().toString(36).slice(2, 8)}`;
+    const deadlineAt = Date.now() + 75_000;
+    const toml = callToml({ slug, prefix: 'RM25', code: 'RM', deadline: shanghaiLocal(new Date(deadlineAt)) })
+      .replace(/^deadline = .*$/m, (line) => `${line}\nreminders = ["1h", "1m"]`);
+    const load = await admin.request('POST', '/api/v1/admin/calls', { body: toml, headers: { 'Content-Type': 'application/toml' } });
+    assert.ok(load.status < 300, `loading the call: ${load.status} ${load.text}`);
+    // Drafts of two applicants, one of them made through the second process.
+    const a = await newApplicant(server);
+    const b = await newApplicant({ url: second.url });
+    const idA = await createDraft(a, slug, 'only', { title_en: 'Reminded A' });
+    const idB = await createDraft(b, slug, 'only', { title_en: 'Reminded B' });
+    assert.ok(idA && idB);
+    // C submits at once: at most the reminder already due may reach C, never the 1-minute one.
+    const c = await newApplicant(server);
+    const idC = await createDraft(c, slug, 'only', await fullAwardFields(c, 'only', slug));
+    expectStatus(assert, await c.post(`/submissions/${idC}/submit`, {}), 200);
+    const reminders = (email) => sink.messages().filter((m) => m.to === email && /^(Reminder|提醒)/.test(m.subject));
+    // The 1-hour reminder arrives for both; then, after the 1-minute moment, the second one.
+    await waitFor('the first reminders', () => reminders(a.email).length >= 1 && reminders(b.email).length >= 1, 20_000);
+    await waitFor('the second reminders', () => reminders(a.email).length >= 2 && reminders(b.email).length >= 2,
+      Math.max(5_000, deadlineAt - 60_000 - Date.now() + 20_000));
+    // Several more scans by both processes, past the deadline: nothing more arrives.
+    await new Promise((r) => setTimeout(r, Math.max(4_000, deadlineAt - Date.now() + 3_000)));
+    for (const who of [a, b]) {
+      const got = reminders(who.email);
+      assert.equal(got.length, 2, `${who.email} got ${got.length} reminders: ${got.map((m) => m.subject).join(' | ')}`);
+      assert.ok(got.every((m) => m.text.includes('/edit')), 'a reminder links to the entry');
+    }
+    assert.ok(reminders(c.email).length <= 1, `the submitted entry's owner got ${reminders(c.email).length} reminders`);
+    const rows = (await admin.get('/admin/mail')).body.messages.filter((m) => m.kind === 'reminder' && m.to !== c.email);
+    assert.equal(rows.filter((m) => m.to === a.email).length, 2);
+    assert.ok(rows.every((m) => m.status === 'sent' && m.attempts === 1), JSON.stringify(rows));
+    assert.ok(server.alive() && second.alive());
+  });
+});
+
+describe('a relay that keeps answering 4xx', () => {
+  let sink; let server; let admin;
+  before(async () => {
+    sink = await startSink();
+    // Base 0.01 s: the back-off's 24 hours (1440 × base) shrink to 14.4 s, its 6-hour cap to 3.6 s.
+    server = await startServer({ extraArgs: ['--smtp', sink.url, '--mail-from', 'Laurel Tests <noreply@example.org>', '--mail-retry-base-seconds', '0.01'] });
+    admin = await adminClient(server);
+  });
+  after(async () => {
+    if (server) await server.stop();
+    if (sink) { await sink.stop(); rmSync(sink.dir, { recursive: true, force: true }); }
+  });
+
+  it('is retried until the back-off gives up, then failed with the relay\'s answer on /admin/mail; delivered once the relay accepts', async () => {
+    sink.refuse('4');
+    try {
+      const email = (await newApplicant(server)).email;
+      const failed = await waitFor('the message to give up', async () => {
+        const r = await admin.get('/admin/mail?status=failed');
+        return r.body.messages.find((m) => m.to === email);
+      }, 40_000);
+      assert.ok(failed.attempts >= 3, `given up after ${failed.attempts} attempts`);
+      assert.match(failed.last_error, /^450 /);
+      assert.match(failed.last_error, /try again later/);
+      const page = await admin.request('GET', '/admin/mail?status=failed');
+      expectStatus(assert, page, 200);
+      assert.ok(page.text.includes('450 4.2.1'), 'the relay\'s answer is on the organiser\'s page');
+      assert.equal(sink.messages().filter((m) => m.to === email).length, 0);
+      sink.refuse(false);
+      expectStatus(assert, await admin.post(`/admin/mail/${failed.id}/retry`, {}), 202);
+      await waitFor('the retried message', () => sink.messages().find((m) => m.to === email));
+      const sent = (await admin.get('/admin/mail?status=sent')).body.messages.find((m) => m.id === failed.id);
+      assert.ok(sent && sent.attempts > failed.attempts && sent.last_error === '');
+    } finally {
+      sink.refuse(false);
+    }
   });
 });
