@@ -10,6 +10,7 @@
 
 #include "core/text.h"
 #include "infra/qr.h"
+#include "service/account_mail.h"
 #include "service/accounts.h"
 #include "service/two_factor.h"
 #include "web/app.h"
@@ -204,6 +205,8 @@ Response account_page(Ctx& ctx, const Error* err = nullptr) {
                         {"current", s.current}});
   auto tf = service::two_factor_status(ctx.env, ctx.actor);
   json v{{"sessions", sessions},
+         {"email", ctx.actor.email},
+         {"email_verified", service::email_verified(ctx.env, ctx.actor.id)},
          {"two_factor", tf.enabled},
          {"recovery_left", tf.recovery_codes_left},
          {"recovery_left_text", ctx.tr("security.recovery_left", {{"count", std::to_string(tf.recovery_codes_left)}})},

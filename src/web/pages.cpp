@@ -7,6 +7,7 @@
 
 #include "core/entry.h"
 #include "core/spreadsheet.h"
+#include "service/account_mail.h"
 #include "service/accounts.h"
 #include "service/calls.h"
 #include "service/submissions.h"
@@ -436,10 +437,14 @@ void add_page_routes(Router& r) {
     for (const char* st : {"draft", "submitted", "withdrawn"})
       statuses.push_back({{"slug", st}, {"label", ctx.tr(std::string("entry.status.") + st)}, {"selected", fstatus == st}});
     json entries = json::array();
+    std::vector<std::string> owners;
     for (const auto& s : *all) {
       if ((!fcat.empty() && s.category != fcat) || (!fstatus.empty() && std::string(to_string(s.status)) != fstatus)) continue;
       entries.push_back(submission_view(ctx, s, &*c));
+      owners.push_back(s.owner_id);
     }
+    auto verified = service::verified_accounts(ctx.env, owners);  // the owner's address: confirmed or not
+    for (size_t i = 0; i < entries.size(); ++i) entries[i]["owner_verified"] = verified.count(owners[i]) > 0;
     std::string query = "?category=" + http::url_encode(fcat) + "&status=" + http::url_encode(fstatus);
     return page(ctx, "admin_entries",
                 {{"call", call_view(ctx, *c)}, {"categories", cats}, {"statuses", statuses}, {"entries", entries},

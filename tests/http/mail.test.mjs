@@ -117,6 +117,38 @@ describe('mail through an SMTP sink', () => {
     expectStatus(assert, await c.request('GET', new URL(link).pathname), 410);
   });
 
+  it('the account page and the organiser\'s entry list show whether the address is confirmed, in both languages', async () => {
+    const a = await newApplicant(server);
+    const call = await getCall(a, AWARD);
+    await createDraft(a, AWARD, call.categories[0].slug, { title_en: 'Marker' });
+    const row = (html) => (html.split('<tr>').find((r) => r.includes(a.email)) || '');
+    const look = async (lang) => {
+      a.cookies.set('laurel_lang', lang);
+      admin.cookies.set('laurel_lang', lang);
+      const account = await a.request('GET', '/account');
+      expectStatus(assert, account, 200);
+      const list = await admin.request('GET', `/admin/calls/${AWARD}/entries`);
+      expectStatus(assert, list, 200);
+      admin.cookies.delete('laurel_lang');
+      return { account: account.text, entry: row(list.text) };
+    };
+    let zh = await look('zh'); let en = await look('en');
+    assert.match(zh.account, /邮箱尚未确认/);
+    assert.match(en.account, /E-mail address not confirmed yet/);
+    assert.match(en.account, /action="\/account\/verify-email"/);
+    assert.match(zh.entry, /email-unverified[^>]*>邮箱未确认</);
+    assert.match(en.entry, /email-unverified[^>]*>address not confirmed</);
+    const m = await waitFor('the verification mail', () => sink.messages().find((x) => x.to === a.email && /\/verify\//.test(x.text)));
+    const link = /\/verify\/[A-Za-z0-9_-]+/.exec(m.text)[0];
+    expectStatus(assert, await a.request('GET', link), 303);
+    zh = await look('zh'); en = await look('en');
+    assert.match(zh.account, /email-verified[^>]*>邮箱已确认</);
+    assert.match(en.account, /email-verified[^>]*>E-mail address confirmed</);
+    assert.doesNotMatch(en.account, /verify-email/);
+    assert.match(zh.entry, /email-verified[^>]*>邮箱已确认</);
+    assert.match(en.entry, /email-verified[^>]*>address confirmed</);
+  });
+
   it('password reset works end to end: 202, a link, weak password 422, 204, other sessions end, the token is single-use', async () => {
     const a = await newApplicant(server);
     const before = sink.messages().length;
