@@ -365,3 +365,23 @@ describe('a relay that keeps answering 4xx', () => {
     }
   });
 });
+
+describe('the embedded default: no relay configured', () => {
+  let server;
+  before(async () => { server = await startServer(); });
+  after(async () => { if (server) await server.stop(); });
+
+  it('says where mail goes and saves each message as an .eml file in mail/ beside the files, marked sent', async () => {
+    const dir = join(server.tmp, 'mail');
+    assert.match(server.logs(), new RegExp(`Mail: no SMTP relay; messages are saved in ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/`));
+    const a = await newApplicant(server);
+    const file = await waitFor('the .eml file', () => existsSync(dir) &&
+      readdirSync(dir).filter((f) => f.endsWith('.eml')).find((f) => readFileSync(join(dir, f), 'utf8').includes(`To: <${a.email}>`)));
+    const m = parse(readFileSync(join(dir, file), 'utf8'), file);
+    assert.match(m.subject, /请确认您的电子邮箱|Confirm your e-mail address/);
+    assert.match(m.text, /\/verify\/[A-Za-z0-9_-]+/);
+    const row = (await (await adminClient(server)).get('/admin/mail')).body.messages.find((x) => x.to === a.email);
+    assert.equal(row.status, 'sent');
+    assert.match(row.last_answer, /no SMTP relay configured/);
+  });
+});
