@@ -4,7 +4,8 @@
 #include <unistd.h>
 
 #include "infra/crypto.h"
-#include "service/materials.h"
+#include "service/processing.h"
+#include "service/uploads.h"
 
 namespace laurel::service {
 

@@ -1,54 +1,18 @@
-// Materials of entries and the resumable uploads that bring them (docs/uploads.md).
-// An upload is created for an entry and a kind (checked against the call's rules, the kind's
-// largest file, the entry's and the account's quotas), receives its bytes in pieces at
-// increasing offsets (durably: a checkpoint at least every 8 MiB records the offset and the
-// running SHA-256 in the database), and on its last byte becomes a material: fsynced, typed
-// by libmagic, moved into the content-addressed store and queued for processing (thumbnail,
-// poster, duration). Everything is in the database and the shared file store, so any server
-// process can continue what another began. Owners change; owners and organisers read;
-// anyone else gets "not_found".
+// Materials of entries: the files an entry carries once their upload is complete
+// (service/uploads.h brings them; service/processing.h makes their previews). Whoever may read
+// the entry reads its materials; its owner changes them (caption, order, removal) while the call
+// accepts changes (core/policy.h); anyone else gets "not_found". A submitted entry keeps meeting
+// its rules: a removal that would break them is refused, checked inside the write.
 #pragma once
-#include <memory>
-#include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "core/material.h"
 #include "core/result.h"
 #include "core/text.h"
-#include "core/time.h"
 #include "service/env.h"
 
 namespace laurel::service {
-
-// Material and Upload are core's records (core/material.h).
-struct NewUpload {
-  std::string submission_id, kind, filename;
-  long long length = 0;
-};
-
-Result<Upload> create_upload(Env& env, const Actor& actor, const NewUpload& request);
-// The upload if it is the actor's ("not_found" otherwise; "gone" once expired).
-Result<Upload> find_upload(Env& env, const Actor& actor, const std::string& id);
-Status terminate_upload(Env& env, const Actor& actor, const std::string& id);
-
-// Receives one request's bytes for an upload, from `offset` on. Not thread-safe; one per request.
-class UploadWriter {
- public:
-  // checkpoints: make what arrived durable as it goes (false when the request carries a checksum:
-  // then nothing of it may be kept unless all of it matches).
-  static Result<std::unique_ptr<UploadWriter>> open(Env& env, const Actor& actor, const std::string& id,
-                                                    long long offset, bool checkpoints);
-  virtual ~UploadWriter() = default;
-  // Appends; an error ("too_large" past Upload-Length, "internal" on a disk failure) stops the request.
-  virtual Status write(std::string_view data) = 0;
-  // The request ended: keep what arrived (and, at the full length, make the material).
-  virtual Result<Upload> commit() = 0;
-  // Drop this request's bytes (a checksum mismatch): the upload stays where it was.
-  virtual void rollback() = 0;
-  virtual const Upload& upload() const = 0;
-};
 
 Result<std::vector<Material>> entry_materials(Env& env, const Actor& actor, const std::string& submission_id);
 Result<Material> get_material(Env& env, const Actor& actor, const std::string& id);
@@ -62,11 +26,5 @@ Result<Material> set_caption(Env& env, const Actor& actor, const std::string& id
 Result<std::vector<Material>> reorder_materials(Env& env, const Actor& actor, const std::string& submission_id,
                                                 const std::vector<std::string>& order);
 Status remove_material(Env& env, const Actor& actor, const std::string& id);
-
-// Background work, run by the worker (service/worker.h).
-// Processes one material (thumbnail / poster / duration); true when done (also when it ended rejected).
-bool process_material(Env& env, const std::string& material_id, std::string& log_error);
-// Removes expired uploads and their part files; returns how many.
-int expire_uploads(Env& env);
 
 }  // namespace laurel::service

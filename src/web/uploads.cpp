@@ -6,6 +6,8 @@
 #include "http/tus.h"
 #include "service/calls.h"
 #include "service/materials.h"
+#include "service/processing.h"
+#include "service/uploads.h"
 #include "web/app.h"
 
 namespace laurel::web {

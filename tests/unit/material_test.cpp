@@ -17,6 +17,8 @@
 #include "http/tus.h"
 #include "service/jobs.h"
 #include "service/materials.h"
+#include "service/processing.h"
+#include "service/uploads.h"
 #include "service/submissions.h"
 #include "support.h"
 

@@ -20,6 +20,8 @@
 #include "service/calls.h"
 #include "service/env.h"
 #include "service/materials.h"
+#include "service/processing.h"
+#include "service/uploads.h"
 #include "service/submissions.h"
 #include "core/material.h"
 #include "infra/file_store.h"
