@@ -3,10 +3,15 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "infra/mail_message.h"
+#include "infra/resources.h"
 #include "service/mail.h"
 #include "service/reminders.h"
 
@@ -241,6 +246,45 @@ TEST(ReminderDue, TheSmallestOffsetWhoseMomentHasComeAndNoneAfterTheDeadline) {
   for (const auto& c : cases)
     EXPECT_EQ(service::due_reminder(offsets, deadline, deadline - c.before), c.due) << c.before.count() << " s before";
   EXPECT_EQ(service::due_reminder({}, deadline, deadline - seconds(60)), std::nullopt);
+}
+
+// ---- templates and catalogues ----
+
+void flatten(const nlohmann::json& j, const std::string& prefix, std::set<std::string>& out) {
+  for (const auto& [k, v] : j.items()) {
+    std::string key = prefix.empty() ? k : prefix + "." + k;
+    if (v.is_object()) flatten(v, key, out);
+    else if (v.is_string()) out.insert(key);
+  }
+}
+
+TEST(MailTemplates, EveryMessageHasTextHtmlAndASubjectInBothCatalogues) {
+  std::set<std::string> keys[2];
+  const char* files[2] = {"i18n/zh-CN.json", "i18n/en.json"};
+  for (int i = 0; i < 2; ++i) {
+    auto text = resources::find(files[i]);
+    ASSERT_TRUE(text) << files[i];
+    flatten(nlohmann::json::parse(*text), "", keys[i]);
+  }
+  for (const char* kind : {"verify", "password_reset", "receipt", "reminder", "message", "test"}) {
+    for (const char* ext : {".txt", ".html"})
+      EXPECT_TRUE(resources::find(std::string("templates/mail/") + kind + ext)) << kind << ext;
+    for (int i = 0; i < 2; ++i)
+      EXPECT_TRUE(keys[i].count(std::string("mail.") + kind + ".subject")) << files[i] << ": mail." << kind << ".subject";
+  }
+  // Every {{t.key}} a mail template (or a page template) shows is a string in both catalogues:
+  // a missing key would render as nothing, silently.
+  const std::regex ref(R"(\{\{\{?\s*t\.([A-Za-z0-9_.]+)\s*\}?\}\})");
+  int seen = 0;
+  for (const auto& [path, text] : resources::all()) {
+    if (path.rfind("templates/", 0) != 0) continue;
+    std::string body(text);
+    for (std::sregex_iterator it(body.begin(), body.end(), ref), end; it != end; ++it) {
+      ++seen;
+      for (int i = 0; i < 2; ++i) EXPECT_TRUE(keys[i].count((*it)[1].str())) << path << ": t." << (*it)[1] << " not in " << files[i];
+    }
+  }
+  EXPECT_GT(seen, 100);
 }
 
 }  // namespace
