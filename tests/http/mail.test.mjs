@@ -2,7 +2,7 @@
 // and stopped here. What arrived at the sink is what is checked.
 import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import net from 'node:net';
@@ -147,6 +147,35 @@ describe('mail through an SMTP sink', () => {
     assert.doesNotMatch(en.account, /verify-email/);
     assert.match(zh.entry, /email-verified[^>]*>邮箱已确认</);
     assert.match(en.entry, /email-verified[^>]*>address confirmed</);
+  });
+
+  it('mail follows the language the account saved with the language switch', async () => {
+    const a = await newApplicant(server);  // registered without a language cookie: zh
+    const before = sink.messages().length;
+    expectStatus(assert, await a.request('GET', '/lang/en?next=/'), 303);
+    expectStatus(assert, await new Client(server.url).post('/password-reset', { email: a.email }), 202);
+    const m = await waitFor('the reset mail', () => sink.messages().slice(before).find((x) => x.to === a.email && /\/reset\//.test(x.text)));
+    assert.equal(m.subject, 'Reset your Laurel password');
+    assert.equal(m.headers['content-language'], 'en');
+  });
+
+  it('laurel mail test sends one message through the relay of the config file and prints its answer; a refusal exits 1', async () => {
+    const config = join(server.tmp, 'mail-test.toml');
+    writeFileSync(config, `smtp = "${sink.url}"\nmail_from = "Config Sender <config@example.org>"\n`);
+    const run = (to) => spawnSync(BIN, ['--config', config, ...server.dbArgs, 'mail', 'test', '--to', to],
+      { cwd: REPO, encoding: 'utf8', timeout: 60_000 });
+    const to = `mailtest-${Date.now()}@example.org`;
+    const ok = run(to);
+    assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+    assert.match(ok.stdout, /smtp:\/\/127\.0\.0\.1:\d+: 250 /);
+    const m = await waitFor('the test message', () => sink.messages().find((x) => x.to === to));
+    assert.match(m.headers['x-sink-from'], /config@example\.org/);
+    assert.match(m.headers.from, /Config Sender <config@example\.org>/);
+    sink.refuse(true);
+    const refused = run(`refused-${Date.now()}@example.org`);
+    sink.refuse(false);
+    assert.equal(refused.status, 1);
+    assert.match(refused.stdout, /550 .*failed/);
   });
 
   it('password reset works end to end: 202, a link, weak password 422, 204, other sessions end, the token is single-use', async () => {
