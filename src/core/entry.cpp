@@ -9,19 +9,19 @@ namespace laurel {
 
 using nlohmann::json;
 
-std::string_view to_string(SubmissionStatus s) {
+std::string_view to_string(EntryStatus s) {
   switch (s) {
-    case SubmissionStatus::draft: return "draft";
-    case SubmissionStatus::submitted: return "submitted";
-    case SubmissionStatus::withdrawn: return "withdrawn";
+    case EntryStatus::draft: return "draft";
+    case EntryStatus::submitted: return "submitted";
+    case EntryStatus::withdrawn: return "withdrawn";
   }
   return "draft";
 }
 
-std::optional<SubmissionStatus> submission_status_from(std::string_view s) {
-  if (s == "draft") return SubmissionStatus::draft;
-  if (s == "submitted") return SubmissionStatus::submitted;
-  if (s == "withdrawn") return SubmissionStatus::withdrawn;
+std::optional<EntryStatus> entry_status_from(std::string_view s) {
+  if (s == "draft") return EntryStatus::draft;
+  if (s == "submitted") return EntryStatus::submitted;
+  if (s == "withdrawn") return EntryStatus::withdrawn;
   return std::nullopt;
 }
 

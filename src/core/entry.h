@@ -25,14 +25,14 @@ struct EntryFields {
   bool operator==(const EntryFields&) const = default;
 };
 
-enum class SubmissionStatus { draft, submitted, withdrawn };
-std::string_view to_string(SubmissionStatus s);
-std::optional<SubmissionStatus> submission_status_from(std::string_view s);
+enum class EntryStatus { draft, submitted, withdrawn };
+std::string_view to_string(EntryStatus s);
+std::optional<EntryStatus> entry_status_from(std::string_view s);
 
 // An entry as it crosses the layers (store returns it, services change it, views show it).
 struct Entry {
   std::string id, call, category, owner_id;
-  SubmissionStatus status = SubmissionStatus::draft;
+  EntryStatus status = EntryStatus::draft;
   std::optional<std::string> receipt;
   EntryFields fields;  // all of them, or for lists only the titles and organisations
   long long version = 0;

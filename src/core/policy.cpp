@@ -48,7 +48,7 @@ Status can_change_entry(const Actor& a, const EntryAccess& e, const Call& call, 
 
 Status can_withdraw(const Actor& a, const EntryAccess& e, const Call& call, Instant now) {
   if (auto st = can_change_entry(a, e, call, now); !st) return st;
-  if (e.status != SubmissionStatus::submitted) return Error::make(Code::not_submitted, "error.not_submitted");
+  if (e.status != EntryStatus::submitted) return Error::make(Code::not_submitted, "error.not_submitted");
   return Ok{};
 }
 

@@ -42,7 +42,7 @@ Actor make_actor(std::string id, std::string email, std::string_view stored_role
 // What the rules look at of an entry.
 struct EntryAccess {
   std::string owner_id;
-  SubmissionStatus status = SubmissionStatus::draft;
+  EntryStatus status = EntryStatus::draft;
 };
 
 // Read an entry (its texts, materials, versions): its owner and organisers.

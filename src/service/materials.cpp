@@ -5,7 +5,7 @@
 
 #include "core/entry.h"
 #include "core/material.h"
-#include "service/submissions.h"
+#include "service/entries.h"
 #include "service/write.h"
 #include "store/entries.h"
 #include "store/materials.h"
@@ -31,7 +31,7 @@ Status may_read_entry(store::Conn& c, const Actor& actor, const std::string& ent
 Result<Material> load_material(store::Conn& c, const Actor& actor, const std::string& id) {
   if (!actor.signed_in()) return Error::make(Code::unauthenticated, "error.unauthenticated");
   auto m = materials::find(c, id);  // a material's owner is its entry's
-  if (!m || !can_read_material(actor, EntryAccess{m->owner_id, SubmissionStatus::draft})) return material_not_found();
+  if (!m || !can_read_material(actor, EntryAccess{m->owner_id, EntryStatus::draft})) return material_not_found();
   return std::move(*m);
 }
 
@@ -128,7 +128,7 @@ Status remove_material(Env& env, const Actor& actor, const std::string& id) {
     store::entries::lock(c, m.submission_id);
     auto entry = store::entries::owner_and_status(c, m.submission_id);
     if (!entry) return material_not_found();
-    if (entry->second == SubmissionStatus::submitted && m.status != "rejected") {
+    if (entry->second == EntryStatus::submitted && m.status != "rejected") {
       // A submitted entry must still meet its rules without this material.
       auto counts = store::entries::material_counts(c, m.submission_id);
       counts[m.kind] -= 1;

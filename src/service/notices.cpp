@@ -48,7 +48,7 @@ Status check_message(const Call& call, const ApplicantMessage& m, bool sending) 
 
 }  // namespace
 
-void queue_receipt_mail(store::Conn& c, const Env& env, const Call& call, const Submission& s) {
+void queue_receipt_mail(store::Conn& c, const Env& env, const Call& call, const Entry& s) {
   auto owner = c.query_one("SELECT email, contact_name FROM users WHERE id = ?", {s.owner_id});
   if (!owner || !s.receipt) return;
   Lang lang = recipient_lang(c, s.owner_id);

@@ -7,13 +7,13 @@
 #include "core/call.h"
 #include "core/result.h"
 #include "service/env.h"
-#include "service/submissions.h"
+#include "service/entries.h"
 
 namespace laurel::service {
 
 // Inside the submit's write: the receipt (number, title, call, category, time in the call's
 // zone, materials with SHA-256) to the entry's owner.
-void queue_receipt_mail(store::Conn& c, const Env& env, const Call& call, const Submission& s);
+void queue_receipt_mail(store::Conn& c, const Env& env, const Call& call, const Entry& s);
 
 struct ApplicantMessage {
   std::string category;  // empty: every category

@@ -8,7 +8,7 @@
 #include "infra/part_file.h"
 #include "infra/sha256.h"
 #include "service/jobs.h"
-#include "service/submissions.h"
+#include "service/entries.h"
 #include "service/write.h"
 #include "store/materials.h"
 #include "store/uploads.h"

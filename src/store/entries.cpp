@@ -39,7 +39,7 @@ Entry decode(const Row& r) {
   e.call = r.str("call_slug");
   e.category = r.str("category");
   e.owner_id = r.str("owner_id");
-  e.status = submission_status_from(r.str("status")).value_or(SubmissionStatus::draft);
+  e.status = entry_status_from(r.str("status")).value_or(EntryStatus::draft);
   if (!r.null("receipt")) e.receipt = r.str("receipt");
   e.fields = from_json_parts(json::parse(r.str("fields"), nullptr, false));
   e.version = r.num("version");
@@ -91,10 +91,10 @@ std::map<std::string, std::pair<long long, long long>> counts_by_call(Conn& c) {
   return out;
 }
 
-std::optional<std::pair<std::string, SubmissionStatus>> owner_and_status(Conn& c, const std::string& id) {
+std::optional<std::pair<std::string, EntryStatus>> owner_and_status(Conn& c, const std::string& id) {
   auto row = c.query_one("SELECT owner_id, status FROM submissions WHERE id = ?", {id});
   if (!row) return std::nullopt;
-  return std::pair{row->str("owner_id"), submission_status_from(row->str("status")).value_or(SubmissionStatus::draft)};
+  return std::pair{row->str("owner_id"), entry_status_from(row->str("status")).value_or(EntryStatus::draft)};
 }
 
 std::optional<long long> version(Conn& c, const std::string& id) {

@@ -23,7 +23,7 @@ std::vector<Entry> of_call(Conn& c, const std::string& call, const std::string& 
 // Per call: (entries, submitted entries), counted by the database.
 std::map<std::string, std::pair<long long, long long>> counts_by_call(Conn& c);
 // The owner and status of an entry (what the policy needs), without its fields.
-std::optional<std::pair<std::string, SubmissionStatus>> owner_and_status(Conn& c, const std::string& id);
+std::optional<std::pair<std::string, EntryStatus>> owner_and_status(Conn& c, const std::string& id);
 std::optional<long long> version(Conn& c, const std::string& id);
 
 // The stored parts named by `keys` (a JSON array of part keys) and, with all_criteria, every

@@ -5,7 +5,7 @@
 #include "service/accounts.h"
 #include "service/calls.h"
 #include "service/materials.h"
-#include "service/submissions.h"
+#include "service/entries.h"
 #include "web/app.h"
 #include "web/views.h"
 
@@ -106,14 +106,14 @@ void add_api_routes(Router& r) {
     if (auto* res = std::get_if<Response>(&b)) return *res;
     const json& j = std::get<json>(b);
     if (j.contains("category") && !j["category"].is_string()) return answer_error(ctx, Error::make(Code::bad_request, "error.malformed_json"));
-    auto s = service::create_submission(ctx.env, ctx.actor, ctx.req.param("slug"), str_of(j, "category"),
+    auto s = service::create_entry(ctx.env, ctx.actor, ctx.req.param("slug"), str_of(j, "category"),
                                         member_or_empty(j, "fields"));
     if (!s) return answer_error(ctx, s.error());
     return ok(to_json(*s), 201);
   });
 
   r.add("GET", "/api/v1/submissions", {.anonymous = 401, .owner = 200, .other = 200, .organiser = 200}, [](Ctx& ctx) {
-    auto list = service::my_submissions(ctx.env, ctx.actor);
+    auto list = service::my_entries(ctx.env, ctx.actor);
     if (!list) return answer_error(ctx, list.error());
     json out = json::array();
     for (const auto& s : *list) out.push_back(to_json(s));
@@ -121,7 +121,7 @@ void add_api_routes(Router& r) {
   });
 
   r.add("GET", "/api/v1/submissions/{id}", {.anonymous = 401, .owner = 200, .other = 404, .organiser = 200}, [](Ctx& ctx) {
-    auto s = service::get_submission(ctx.env, ctx.actor, ctx.req.param("id"));
+    auto s = service::get_entry(ctx.env, ctx.actor, ctx.req.param("id"));
     if (!s) return answer_error(ctx, s.error());
     json out = to_json(*s);
     auto materials = service::entry_materials(ctx.env, ctx.actor, s->id);
@@ -136,7 +136,7 @@ void add_api_routes(Router& r) {
     auto b = body_json(ctx);
     if (auto* res = std::get_if<Response>(&b)) return *res;
     const json& j = std::get<json>(b);
-    auto s = service::save_submission(ctx.env, ctx.actor, ctx.req.param("id"), member_or_empty(j, "fields"));
+    auto s = service::save_entry(ctx.env, ctx.actor, ctx.req.param("id"), member_or_empty(j, "fields"));
     if (!s) return answer_error(ctx, s.error());
     json out = to_json(*s);
     out.erase("fields");  // autosave sends long texts often: the answer does not echo them back
@@ -144,7 +144,7 @@ void add_api_routes(Router& r) {
   });
 
   r.add("POST", "/api/v1/submissions/{id}/submit", {.anonymous = 401, .owner = 200, .other = 404, .organiser = 404}, [](Ctx& ctx) {
-    auto s = service::submit_submission(ctx.env, ctx.actor, ctx.req.param("id"));
+    auto s = service::submit_entry(ctx.env, ctx.actor, ctx.req.param("id"));
     if (!s) return answer_error(ctx, s.error());
     json j = to_json(*s);
     j.erase("fields");  // a state change answers with the state; GET the entry for its texts
@@ -152,7 +152,7 @@ void add_api_routes(Router& r) {
   });
 
   r.add("POST", "/api/v1/submissions/{id}/withdraw", {.anonymous = 401, .owner = 200, .other = 404, .organiser = 404}, [](Ctx& ctx) {
-    auto s = service::withdraw_submission(ctx.env, ctx.actor, ctx.req.param("id"));
+    auto s = service::withdraw_entry(ctx.env, ctx.actor, ctx.req.param("id"));
     if (!s) return answer_error(ctx, s.error());
     json j = to_json(*s);
     j.erase("fields");
@@ -167,8 +167,8 @@ void add_api_routes(Router& r) {
   });
 
   r.add("GET", "/api/v1/admin/calls/{slug}/submissions", {.anonymous = 401, .owner = 403, .other = 403, .organiser = 200}, [](Ctx& ctx) {
-    service::SubmissionFilter f{ctx.req.query_param("category"), ctx.req.query_param("status")};
-    auto list = service::call_submissions(ctx.env, ctx.actor, ctx.req.param("slug"), f);
+    service::EntryFilter f{ctx.req.query_param("category"), ctx.req.query_param("status")};
+    auto list = service::call_entries(ctx.env, ctx.actor, ctx.req.param("slug"), f);
     if (!list) return answer_error(ctx, list.error());
     json out = json::array();
     for (const auto& s : *list) {

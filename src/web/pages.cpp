@@ -10,7 +10,7 @@
 #include "service/account_mail.h"
 #include "service/accounts.h"
 #include "service/calls.h"
-#include "service/submissions.h"
+#include "service/entries.h"
 #include "web/app.h"
 #include "web/views.h"
 
@@ -170,7 +170,7 @@ json form_patch(const Call& call, const Category& cat, const std::multimap<std::
 Response edit_page(Ctx& ctx, const Entry& s, const Call& call,
                    const std::map<std::string, Message>& problems, const std::string& error, int status) {
   const Category* cat = call.category(s.category);
-  json v = submission_view(ctx, s, &call);
+  json v = entry_view(ctx, s, &call);
   v["call"] = call_view(ctx, call);
   v["category_title"] = cat ? cat->title.in(ctx.lang) : s.category;
   const auto& f = s.fields;
@@ -210,8 +210,8 @@ Response edit_page(Ctx& ctx, const Entry& s, const Call& call,
   for (const auto& fm : call.content_forms)
     forms.push_back({{"slug", fm}, {"label", ctx.tr("form." + fm)}, {"selected", f.form == fm}});
   v["forms"] = forms;
-  v["autosave"] = s.status != SubmissionStatus::submitted;
-  v["is_submitted"] = s.status == SubmissionStatus::submitted;
+  v["autosave"] = s.status != EntryStatus::submitted;
+  v["is_submitted"] = s.status == EntryStatus::submitted;
   v["materials"] = materials_view(ctx, call, s, problems);
   if (!error.empty()) v["error"] = error;
   return page(ctx, "entry_edit", v, status, ctx.tr("entry.edit"));
@@ -298,14 +298,14 @@ void add_page_routes(Router& r) {
 
   r.add("GET", "/entries", {.anonymous = 303, .owner = 200, .other = 200, .organiser = 200}, [](Ctx& ctx) {
     if (!ctx.actor.signed_in()) return to_login(ctx);
-    auto list = service::my_submissions(ctx.env, ctx.actor, true);
+    auto list = service::my_entries(ctx.env, ctx.actor, true);
     if (!list) return answer_error(ctx, list.error());
     std::map<std::string, Call> calls;
     for (auto& c : service::list_calls(ctx.env)) calls.emplace(c.slug, c);
     json entries = json::array();
     for (const auto& s : *list) {
       auto it = calls.find(s.call);
-      entries.push_back(submission_view(ctx, s, it == calls.end() ? nullptr : &it->second));
+      entries.push_back(entry_view(ctx, s, it == calls.end() ? nullptr : &it->second));
     }
     json open = json::array();
     for (const auto& [slug, c] : calls)
@@ -329,18 +329,18 @@ void add_page_routes(Router& r) {
   r.add("POST", "/calls/{slug}/entries", {.anonymous = 303, .owner = 303, .other = 303, .organiser = 403}, [](Ctx& ctx) {
     if (!ctx.actor.signed_in()) return to_login(ctx);
     auto f = form_of(ctx);
-    auto s = service::create_submission(ctx.env, ctx.actor, ctx.req.param("slug"), field(f, "category"), json::object());
+    auto s = service::create_entry(ctx.env, ctx.actor, ctx.req.param("slug"), field(f, "category"), json::object());
     if (!s) return answer_error(ctx, s.error());
     return redirect_with_flash(ctx, "/entries/" + s->id + "/edit", "flash.started");
   });
 
   r.add("GET", "/entries/{id}", {.anonymous = 303, .owner = 200, .other = 404, .organiser = 200}, [](Ctx& ctx) {
     if (!ctx.actor.signed_in()) return to_login(ctx);
-    auto s = service::get_submission(ctx.env, ctx.actor, ctx.req.param("id"));
+    auto s = service::get_entry(ctx.env, ctx.actor, ctx.req.param("id"));
     if (!s) return answer_error(ctx, s.error());
     auto c = service::find_call(ctx.env, s->call);
     if (!c) return answer_error(ctx, c.error());
-    json v = submission_view(ctx, *s, &*c);
+    json v = entry_view(ctx, *s, &*c);
     const auto& f = s->fields;
     v["title_zh"] = f.title_zh;
     v["title_en"] = f.title_en;
@@ -365,7 +365,7 @@ void add_page_routes(Router& r) {
     v["is_owner"] = owns_entry(ctx.actor, access);
     v["can_withdraw"] = can_withdraw(ctx.actor, access, *c, now).ok();
     v["can_edit"] = can_change_entry(ctx.actor, access, *c, now).ok();
-    v["is_submitted"] = s->status == SubmissionStatus::submitted;
+    v["is_submitted"] = s->status == EntryStatus::submitted;
     v["deadline_text"] = deadline_text(ctx, *c);
     v["materials"] = materials_view(ctx, *c, *s, {});
     return page(ctx, "entry_view", v, 200, v["title"].get<std::string>());
@@ -373,7 +373,7 @@ void add_page_routes(Router& r) {
 
   r.add("GET", "/entries/{id}/edit", {.anonymous = 303, .owner = 200, .other = 404, .organiser = 404}, [](Ctx& ctx) {
     if (!ctx.actor.signed_in()) return to_login(ctx);
-    auto s = service::get_submission(ctx.env, ctx.actor, ctx.req.param("id"));
+    auto s = service::get_entry(ctx.env, ctx.actor, ctx.req.param("id"));
     if (!s || !owns_entry(ctx.actor, {s->owner_id, s->status})) return answer_error(ctx, Error::make(Code::not_found, "error.submission_not_found"));
     auto c = service::find_call(ctx.env, s->call);
     if (!c) return answer_error(ctx, c.error());
@@ -398,7 +398,7 @@ void add_page_routes(Router& r) {
 
   r.add("POST", "/entries/{id}/withdraw", {.anonymous = 303, .owner = 303, .other = 404, .organiser = 404}, [](Ctx& ctx) {
     if (!ctx.actor.signed_in()) return to_login(ctx);
-    auto s = service::withdraw_submission(ctx.env, ctx.actor, ctx.req.param("id"));
+    auto s = service::withdraw_entry(ctx.env, ctx.actor, ctx.req.param("id"));
     if (!s) return answer_error(ctx, s.error());
     return redirect_with_flash(ctx, "/entries/" + s->id, "flash.withdrawn");
   });
@@ -423,13 +423,13 @@ void add_page_routes(Router& r) {
     auto c = service::find_call(ctx.env, ctx.req.param("slug"));
     if (!c) return answer_error(ctx, c.error());
     std::string fcat = ctx.req.query_param("category"), fstatus = ctx.req.query_param("status");
-    auto all = service::call_submissions(ctx.env, ctx.actor, c->slug, {});
+    auto all = service::call_entries(ctx.env, ctx.actor, c->slug, {});
     if (!all) return answer_error(ctx, all.error());
     json cats = json::array();
     for (const auto& cat : c->categories) {
       int total = 0, submitted = 0;
       for (const auto& s : *all)
-        if (s.category == cat.slug) total++, submitted += s.status == SubmissionStatus::submitted;
+        if (s.category == cat.slug) total++, submitted += s.status == EntryStatus::submitted;
       cats.push_back({{"slug", cat.slug}, {"title", cat.title.in(ctx.lang)}, {"total", std::to_string(total)},
                       {"submitted", std::to_string(submitted)}, {"selected", fcat == cat.slug}});
     }
@@ -440,7 +440,7 @@ void add_page_routes(Router& r) {
     std::vector<std::string> owners;
     for (const auto& s : *all) {
       if ((!fcat.empty() && s.category != fcat) || (!fstatus.empty() && std::string(to_string(s.status)) != fstatus)) continue;
-      entries.push_back(submission_view(ctx, s, &*c));
+      entries.push_back(entry_view(ctx, s, &*c));
       owners.push_back(s.owner_id);
     }
     auto verified = service::verified_accounts(ctx.env, owners);  // the owner's address: confirmed or not
@@ -458,8 +458,8 @@ void add_page_routes(Router& r) {
     if (!ctx.actor.signed_in()) return to_login(ctx);
     auto c = service::find_call(ctx.env, ctx.req.param("slug"));
     if (!c) return answer_error(ctx, c.error());
-    service::SubmissionFilter f{ctx.req.query_param("category"), ctx.req.query_param("status")};
-    auto list = service::call_submissions(ctx.env, ctx.actor, c->slug, f);
+    service::EntryFilter f{ctx.req.query_param("category"), ctx.req.query_param("status")};
+    auto list = service::call_entries(ctx.env, ctx.actor, c->slug, f);
     if (!list) return answer_error(ctx, list.error());
     std::string out = "\xEF\xBB\xBF";  // UTF-8 BOM: Excel then reads Chinese correctly
     std::vector<std::string> head{"csv.receipt", "csv.status", "csv.category", "csv.title_zh", "csv.title_en",

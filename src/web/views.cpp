@@ -125,7 +125,7 @@ json call_view(Ctx& ctx, const Call& call) {
   return v;
 }
 
-json submission_view(Ctx& ctx, const Entry& s, const Call* call) {
+json entry_view(Ctx& ctx, const Entry& s, const Call* call) {
   Lang l = ctx.lang;
   const std::string& title = l == Lang::zh ? (s.fields.title_zh.empty() ? s.fields.title_en : s.fields.title_zh)
                                            : (s.fields.title_en.empty() ? s.fields.title_zh : s.fields.title_en);

@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/call.h"
-#include "service/submissions.h"
+#include "service/entries.h"
 #include "web/app.h"
 
 namespace laurel::web {
@@ -13,7 +13,7 @@ nlohmann::json api_call(const Call& call, Instant now);
 // A call for pages, every text in ctx.lang.
 nlohmann::json call_view(Ctx& ctx, const Call& call);
 // An entry for pages.
-nlohmann::json submission_view(Ctx& ctx, const Entry& s, const Call* call);
+nlohmann::json entry_view(Ctx& ctx, const Entry& s, const Call* call);
 std::string zone_label(Ctx& ctx, const Call& call);
 // An entry's materials for pages: one block per kind its call asks for (label, limits, the
 // problem if any, the files in order), plus files of kinds no longer asked for.

@@ -1,5 +1,5 @@
 // The deadline: where a call stands at an instant, demo mode's shift, and the service refusing
-// changes from the first instant of the deadline on (core/call.h, service/submissions.h).
+// changes from the first instant of the deadline on (core/call.h, service/entries.h).
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
 #include <stdlib.h>
@@ -21,7 +21,7 @@
 #include "service/accounts.h"
 #include "service/calls.h"
 #include "service/env.h"
-#include "service/submissions.h"
+#include "service/entries.h"
 #include "store/db.h"
 #include "support.h"
 
@@ -204,10 +204,10 @@ class DeadlineServiceTest : public ServiceTest {
 
   // A complete draft of basic research, saved while the call is open.
   std::string complete_draft() {
-    auto s = service::create_submission(*env_, actor_, "leading-tech-2025", "basic-research", json::object());
+    auto s = service::create_entry(*env_, actor_, "leading-tech-2025", "basic-research", json::object());
     EXPECT_TRUE(s.ok()) << describe(s.error());
     if (!s) return {};
-    auto saved = service::save_submission(*env_, actor_, s->id, valid_award_fields());
+    auto saved = service::save_entry(*env_, actor_, s->id, valid_award_fields());
     EXPECT_TRUE(saved.ok()) << describe(saved.error());
     attach_required(s->id);
     return s->id;
@@ -219,9 +219,9 @@ TEST_F(DeadlineServiceTest, SubmitSucceedsInTheLastSecondBeforeTheDeadline) {
   now_ = local("2025-06-18 22:00");
   std::string id = complete_draft();
   now_ = local("2025-06-18 23:59:59");
-  auto s = service::submit_submission(*env_, actor_, id);
+  auto s = service::submit_entry(*env_, actor_, id);
   ASSERT_TRUE(s.ok()) << describe(s.error());
-  EXPECT_EQ(s->status, SubmissionStatus::submitted);
+  EXPECT_EQ(s->status, EntryStatus::submitted);
   EXPECT_EQ(s->receipt.value_or(""), "LT25-BR-0001");
   ASSERT_TRUE(s->submitted_at.has_value());
   EXPECT_EQ(*s->submitted_at, utc(2025, 6, 18, 15, 59, 59));
@@ -232,19 +232,19 @@ TEST_F(DeadlineServiceTest, SubmitIsRefusedFromTheDeadlineInstantOn) {
   std::string first = complete_draft();
   std::string second = complete_draft();
   now_ = local("2025-06-18 23:59:59");
-  auto ok = service::submit_submission(*env_, actor_, first);
+  auto ok = service::submit_entry(*env_, actor_, first);
   ASSERT_TRUE(ok.ok()) << describe(ok.error());
   EXPECT_EQ(ok->receipt.value_or(""), "LT25-BR-0001");
 
   now_ = local("2025-06-19 00:00:00");
-  auto late = service::submit_submission(*env_, actor_, second);
+  auto late = service::submit_entry(*env_, actor_, second);
   ASSERT_FALSE(late.ok());
   EXPECT_EQ(late.error().code, Code::deadline_passed);
   EXPECT_EQ(late.error().message.key, "error.deadline_passed");
 
-  auto stored = service::get_submission(*env_, actor_, second);
+  auto stored = service::get_entry(*env_, actor_, second);
   ASSERT_TRUE(stored.ok());
-  EXPECT_EQ(stored->status, SubmissionStatus::draft);
+  EXPECT_EQ(stored->status, EntryStatus::draft);
   EXPECT_FALSE(stored->receipt.has_value());
 }
 
@@ -252,20 +252,20 @@ TEST_F(DeadlineServiceTest, SaveIsRefusedAfterTheDeadline) {
   now_ = local("2025-06-18 22:00");
   std::string draft = complete_draft();
   std::string submitted = complete_draft();
-  auto in = service::submit_submission(*env_, actor_, submitted);
+  auto in = service::submit_entry(*env_, actor_, submitted);
   ASSERT_TRUE(in.ok()) << describe(in.error());
 
   now_ = local("2025-06-18 23:59:59");
-  auto last = service::save_submission(*env_, actor_, draft, json{{"title_en", "Still in time"}});
+  auto last = service::save_entry(*env_, actor_, draft, json{{"title_en", "Still in time"}});
   ASSERT_TRUE(last.ok()) << describe(last.error());
 
   now_ = local("2025-06-19 00:00");
   for (const std::string& id : {draft, submitted}) {
     SCOPED_TRACE(id == draft ? "draft" : "submitted");
-    auto late = service::save_submission(*env_, actor_, id, json{{"title_en", "Too late"}});
+    auto late = service::save_entry(*env_, actor_, id, json{{"title_en", "Too late"}});
     ASSERT_FALSE(late.ok());
     EXPECT_EQ(late.error().code, Code::deadline_passed);
-    auto stored = service::get_submission(*env_, actor_, id);
+    auto stored = service::get_entry(*env_, actor_, id);
     ASSERT_TRUE(stored.ok());
     EXPECT_NE(stored->fields.title_en, "Too late");
   }
@@ -274,25 +274,25 @@ TEST_F(DeadlineServiceTest, SaveIsRefusedAfterTheDeadline) {
 TEST_F(DeadlineServiceTest, CreateAndWithdrawAreRefusedAfterTheDeadline) {
   now_ = local("2025-06-18 22:00");
   std::string id = complete_draft();
-  auto in = service::submit_submission(*env_, actor_, id);
+  auto in = service::submit_entry(*env_, actor_, id);
   ASSERT_TRUE(in.ok()) << describe(in.error());
 
   now_ = local("2025-06-19 00:00");
-  auto created = service::create_submission(*env_, actor_, "leading-tech-2025", "basic-research", json::object());
+  auto created = service::create_entry(*env_, actor_, "leading-tech-2025", "basic-research", json::object());
   ASSERT_FALSE(created.ok());
   EXPECT_EQ(created.error().code, Code::deadline_passed);
-  auto withdrawn = service::withdraw_submission(*env_, actor_, id);
+  auto withdrawn = service::withdraw_entry(*env_, actor_, id);
   ASSERT_FALSE(withdrawn.ok());
   EXPECT_EQ(withdrawn.error().code, Code::deadline_passed);
 }
 
 TEST_F(DeadlineServiceTest, NothingCanBeStartedBeforeTheCallOpens) {
   now_ = local("2025-03-03 23:59:59");
-  auto early = service::create_submission(*env_, actor_, "leading-tech-2025", "basic-research", json::object());
+  auto early = service::create_entry(*env_, actor_, "leading-tech-2025", "basic-research", json::object());
   ASSERT_FALSE(early.ok());
   EXPECT_EQ(early.error().code, Code::not_open);
   now_ = local("2025-03-04 00:00");
-  auto open = service::create_submission(*env_, actor_, "leading-tech-2025", "basic-research", json::object());
+  auto open = service::create_entry(*env_, actor_, "leading-tech-2025", "basic-research", json::object());
   EXPECT_TRUE(open.ok()) << describe(open.error());
 }
 
@@ -304,11 +304,11 @@ TEST_F(DeadlineServiceTest, DemoModeAcceptsEntriesForACallThatEndedBeforeTheServ
   EXPECT_TRUE(call->demo_shifted);
   EXPECT_EQ(iso_local(call->deadline, "Asia/Shanghai"), "2025-10-11T00:00:00+08:00");
   std::string id = complete_draft();
-  auto s = service::submit_submission(*env_, actor_, id);
+  auto s = service::submit_entry(*env_, actor_, id);
   ASSERT_TRUE(s.ok()) << describe(s.error());
   EXPECT_EQ(s->receipt.value_or(""), "LT25-BR-0001");
   now_ = local("2025-10-11 00:00");
-  auto late = service::save_submission(*env_, actor_, id, json{{"title_en", "Too late"}});
+  auto late = service::save_entry(*env_, actor_, id, json{{"title_en", "Too late"}});
   ASSERT_FALSE(late.ok());
   EXPECT_EQ(late.error().code, Code::deadline_passed);
 }

@@ -19,7 +19,7 @@
 #include "service/materials.h"
 #include "service/processing.h"
 #include "service/uploads.h"
-#include "service/submissions.h"
+#include "service/entries.h"
 #include "support.h"
 
 namespace laurel {
@@ -280,7 +280,7 @@ TEST(ContentDisposition, CarriesAnAsciiFallbackAndTheUtf8Name) {
 class UploadServiceTest : public ServiceTest {
  protected:
   std::string case_entry() {
-    auto s = service::create_submission(*env_, actor_, "practice-cases-2025", "network-infrastructure", nlohmann::json::object());
+    auto s = service::create_entry(*env_, actor_, "practice-cases-2025", "network-infrastructure", nlohmann::json::object());
     if (!s) throw std::runtime_error(describe(s.error()));
     return s->id;
   }
@@ -444,7 +444,7 @@ TEST_F(UploadServiceTest, ExpiredUploadsAreGoneAndCleanedWithTheirParts) {
 
 TEST_F(UploadServiceTest, ASubmittedEntryKeepsItsMaterialsInItsVersions) {
   std::string entry = case_entry();
-  auto saved = service::save_submission(*env_, actor_, entry,
+  auto saved = service::save_entry(*env_, actor_, entry,
                                         {{"title_zh", "跨境光缆"},
                                          {"summary_zh", "连接两国的海底光缆。"},
                                          {"criteria", {{"concept-fit", "a"}, {"international-impact", "b"}, {"inclusiveness", "c"}, {"presentation", "d"}}},
@@ -453,13 +453,13 @@ TEST_F(UploadServiceTest, ASubmittedEntryKeepsItsMaterialsInItsVersions) {
                                          {"countries", {"CN", "KE"}},
                                          {"form", "project"}});
   ASSERT_TRUE(saved.ok()) << describe(saved.error());
-  auto refused = service::submit_submission(*env_, actor_, entry);
+  auto refused = service::submit_entry(*env_, actor_, entry);
   ASSERT_FALSE(refused.ok());
   EXPECT_TRUE(refused.error().fields.count("materials.image"));
   EXPECT_TRUE(refused.error().fields.count("materials.video"));
   std::string image = attach(entry, "image", sample_file("image"), "a.png");
   attach(entry, "video", sample_file("video"), "v.mp4");
-  auto s = service::submit_submission(*env_, actor_, entry);
+  auto s = service::submit_entry(*env_, actor_, entry);
   ASSERT_TRUE(s.ok()) << describe(s.error());
   // The only image of a submitted entry cannot be removed (it would break the rules) ...
   auto st = service::remove_material(*env_, actor_, image);

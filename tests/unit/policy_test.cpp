@@ -32,8 +32,8 @@ Actor owner() { return make_actor("u-a", "a@example.org", "applicant", "universi
 Actor other() { return make_actor("u-b", "b@example.org", "applicant", "university"); }
 Actor organiser() { return make_actor("u-o", "o@example.org", "admin", ""); }
 Actor anonymous() { return Actor{}; }
-const EntryAccess kDraft{"u-a", SubmissionStatus::draft};
-const EntryAccess kSubmitted{"u-a", SubmissionStatus::submitted};
+const EntryAccess kDraft{"u-a", EntryStatus::draft};
+const EntryAccess kSubmitted{"u-a", EntryStatus::submitted};
 
 TEST(PolicyActor, AdminAndOrganiserAreTheOrganiserRoleAndEverythingElseAnApplicant) {
   EXPECT_TRUE(make_actor("x", "", "admin", "").organiser());
@@ -51,7 +51,7 @@ TEST(PolicyEntries, OwnerAndOrganisersReadAnEntryNobodyElse) {
   EXPECT_TRUE(can_read_entry(organiser(), kDraft));
   EXPECT_FALSE(can_read_entry(other(), kDraft));
   EXPECT_FALSE(can_read_entry(anonymous(), kDraft));
-  EXPECT_FALSE(can_read_entry(anonymous(), EntryAccess{"", SubmissionStatus::draft})) << "an empty owner is nobody's";
+  EXPECT_FALSE(can_read_entry(anonymous(), EntryAccess{"", EntryStatus::draft})) << "an empty owner is nobody's";
   EXPECT_TRUE(can_read_material(organiser(), kSubmitted));
   EXPECT_FALSE(can_read_material(other(), kSubmitted));
 }

@@ -27,7 +27,7 @@
 #include "service/accounts.h"
 #include "service/calls.h"
 #include "service/env.h"
-#include "service/submissions.h"
+#include "service/entries.h"
 #include "store/db.h"
 #include "support.h"
 
@@ -87,8 +87,8 @@ class ReceiptServiceTest : public ServiceTest {
  protected:
 
   std::string draft(const std::string& call, const std::string& category, const json& fields) {
-    auto s = service::create_submission(*env_, actor_, call, category, fields);
-    if (!s) throw std::runtime_error("create_submission: " + describe(s.error()));
+    auto s = service::create_entry(*env_, actor_, call, category, fields);
+    if (!s) throw std::runtime_error("create_entry: " + describe(s.error()));
     attach_required(s->id);
     return s->id;
   }
@@ -100,8 +100,8 @@ class ReceiptServiceTest : public ServiceTest {
   }
 
   std::string submit(const std::string& id) {
-    auto s = service::submit_submission(*env_, actor_, id);
-    if (!s) throw std::runtime_error("submit_submission: " + describe(s.error()));
+    auto s = service::submit_entry(*env_, actor_, id);
+    if (!s) throw std::runtime_error("submit_entry: " + describe(s.error()));
     if (!s->receipt) throw std::runtime_error("submitted without a receipt");
     return *s->receipt;
   }
@@ -140,15 +140,15 @@ TEST_F(ReceiptServiceTest, SubmittingTwiceKeepsTheReceipt) {
 TEST_F(ReceiptServiceTest, AWithdrawnEntryKeepsItsReceiptWhenSubmittedAgain) {
   std::string id = draft("leading-tech-2025", "basic-research", award_fields("basic-research"));
   EXPECT_EQ(submit(id), "LT25-BR-0001");
-  auto w = service::withdraw_submission(*env_, actor_, id);
+  auto w = service::withdraw_entry(*env_, actor_, id);
   ASSERT_TRUE(w.ok()) << describe(w.error());
-  EXPECT_EQ(w->status, SubmissionStatus::withdrawn);
+  EXPECT_EQ(w->status, EntryStatus::withdrawn);
   EXPECT_EQ(w->receipt.value_or(""), "LT25-BR-0001");
 
   EXPECT_EQ(submit(id), "LT25-BR-0001");
-  auto again = service::get_submission(*env_, actor_, id);
+  auto again = service::get_entry(*env_, actor_, id);
   ASSERT_TRUE(again.ok());
-  EXPECT_EQ(again->status, SubmissionStatus::submitted);
+  EXPECT_EQ(again->status, EntryStatus::submitted);
   EXPECT_EQ(submit_new("leading-tech-2025", "basic-research"), "LT25-BR-0002");
   EXPECT_EQ(scalar("SELECT last FROM receipt_counters WHERE prefix = ? AND code = ?",
                    {std::string("LT25"), std::string("BR")}),
@@ -159,7 +159,7 @@ TEST_F(ReceiptServiceTest, ARefusedSubmitDoesNotUseANumber) {
   json incomplete = award_fields("basic-research");
   incomplete["criteria"].erase("originality");
   std::string bad = draft("leading-tech-2025", "basic-research", incomplete);
-  auto refused = service::submit_submission(*env_, actor_, bad);
+  auto refused = service::submit_entry(*env_, actor_, bad);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code, Code::invalid);
   EXPECT_EQ(refused.error().fields.count("criteria.originality"), 1u) << describe(refused.error());
@@ -167,7 +167,7 @@ TEST_F(ReceiptServiceTest, ARefusedSubmitDoesNotUseANumber) {
 
   EXPECT_EQ(submit_new("leading-tech-2025", "basic-research"), "LT25-BR-0001");
 
-  auto fixed = service::save_submission(*env_, actor_, bad, json{{"criteria", {{"originality", "Now stated."}}}});
+  auto fixed = service::save_entry(*env_, actor_, bad, json{{"criteria", {{"originality", "Now stated."}}}});
   ASSERT_TRUE(fixed.ok()) << describe(fixed.error());
   EXPECT_EQ(submit(bad), "LT25-BR-0002");
 }
@@ -175,10 +175,10 @@ TEST_F(ReceiptServiceTest, ARefusedSubmitDoesNotUseANumber) {
 TEST_F(ReceiptServiceTest, ASubmittedEntryCannotBeEditedIntoAnInvalidOne) {
   std::string id = draft("leading-tech-2025", "basic-research", award_fields("basic-research"));
   EXPECT_EQ(submit(id), "LT25-BR-0001");
-  auto r = service::save_submission(*env_, actor_, id, json{{"title_en", ""}});
+  auto r = service::save_entry(*env_, actor_, id, json{{"title_en", ""}});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, Code::invalid);
-  auto stored = service::get_submission(*env_, actor_, id);
+  auto stored = service::get_entry(*env_, actor_, id);
   ASSERT_TRUE(stored.ok());
   EXPECT_EQ(stored->fields.title_en, "Achievement in basic-research");
   EXPECT_EQ(stored->receipt.value_or(""), "LT25-BR-0001");

@@ -22,7 +22,7 @@
 #include "service/materials.h"
 #include "service/processing.h"
 #include "service/uploads.h"
-#include "service/submissions.h"
+#include "service/entries.h"
 #include "core/material.h"
 #include "infra/file_store.h"
 #include "store/db.h"
@@ -91,8 +91,8 @@ class ServiceTest : public ::testing::Test {
   }
   // One file of each kind the entry's call requires for its category.
   void attach_required(const std::string& submission_id) {
-    auto s = service::get_submission(*env_, actor_, submission_id);
-    if (!s) throw std::runtime_error("get_submission: " + describe(s.error()));
+    auto s = service::get_entry(*env_, actor_, submission_id);
+    if (!s) throw std::runtime_error("get_entry: " + describe(s.error()));
     auto call = service::find_call(*env_, s->call);
     if (!call) throw std::runtime_error("find_call: " + describe(call.error()));
     for (const auto* rule : material_rules(*call, s->category))
