@@ -169,4 +169,6 @@ std::string human_month_range(Days from, Days to, Lang lang) {
   return s + " " + std::to_string(yb);
 }
 
+std::string utc_minute(Instant t) { return date::format("%Y-%m-%d %H:%M UTC", std::chrono::floor<std::chrono::minutes>(t)); }
+
 }  // namespace laurel

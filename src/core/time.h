@@ -23,6 +23,8 @@ std::string format_date(Days d);  // YYYY-MM-DD
 std::string iso_local(Instant t, std::string_view zone);
 // ISO 8601 in UTC, e.g. 2025-06-18T16:00:00Z
 std::string iso_utc(Instant t);
+// "2025-06-18 15:59 UTC": a record's time as lists show it (to the minute, in UTC).
+std::string utc_minute(Instant t);
 // Seconds since the epoch (how instants are stored) and back.
 inline long long unix_seconds(Instant t) { return t.time_since_epoch().count(); }
 inline Instant from_unix_seconds(long long s) { return Instant{std::chrono::seconds{s}}; }

@@ -27,6 +27,27 @@ bool is_hex_id(std::string_view s) {
   throw std::system_error(errno, std::generic_category(), what + " " + p.string());
 }
 
+// Writes all of `bytes` to a new file `tmp` (opened with `flags`) and fsyncs it.
+void write_synced(const fs::path& tmp, std::string_view bytes, int flags) {
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0640);
+  if (fd < 0) fail("create", tmp);
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ::close(fd);
+      fail("write", tmp);
+    }
+    done += size_t(n);
+  }
+  if (::fsync(fd) != 0) {
+    ::close(fd);
+    fail("fsync", tmp);
+  }
+  ::close(fd);
+}
+
 }  // namespace
 
 void fsync_dir(const fs::path& dir) {
@@ -35,6 +56,15 @@ void fsync_dir(const fs::path& dir) {
   int rc = ::fsync(fd);
   ::close(fd);
   if (rc != 0) fail("fsync directory", dir);
+}
+
+void write_file_durably(const fs::path& path, std::string_view bytes) {
+  fs::create_directories(path.parent_path());
+  fs::path tmp = path;
+  tmp += ".tmp";
+  write_synced(tmp, bytes, O_TRUNC);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) fail("rename", tmp);
+  fsync_dir(path.parent_path());
 }
 
 FileStore::FileStore(fs::path root) : root_(std::move(root)) {
@@ -78,23 +108,7 @@ std::string FileStore::put(std::string_view bytes) {
   std::string h = crypto::sha256_hex(bytes);
   if (has_blob(h)) return h;
   fs::path tmp = temp_path();
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-  if (fd < 0) fail("create", tmp);
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      ::close(fd);
-      fail("write", tmp);
-    }
-    done += size_t(n);
-  }
-  if (::fsync(fd) != 0) {
-    ::close(fd);
-    fail("fsync", tmp);
-  }
-  ::close(fd);
+  write_synced(tmp, bytes, O_EXCL);
   adopt(tmp, h);
   return h;
 }

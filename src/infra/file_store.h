@@ -35,5 +35,8 @@ class FileStore {
 };
 
 void fsync_dir(const std::filesystem::path& dir);
+// Writes `bytes` as the file `path` durably and atomically (a temporary beside it, fsync, rename,
+// fsync of the directory; the directory is created if needed). Throws std::system_error.
+void write_file_durably(const std::filesystem::path& path, std::string_view bytes);
 
 }  // namespace laurel::infra

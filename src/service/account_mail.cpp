@@ -18,7 +18,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-long long secs(Instant t) { return t.time_since_epoch().count(); }
 const RateLimit kMailLimit{5, 1h};
 
 Error expired() { return Error::make(Code::token_expired, "error.token_expired"); }
@@ -44,7 +43,7 @@ std::string new_token(store::Conn& c, long long now, const std::string& user_id,
 void queue_verify_mail(store::Conn& c, const Env& env, const std::string& user_id, Lang lang) {
   auto u = c.query_one("SELECT email, contact_name FROM users WHERE id = ?", {user_id});
   if (!u) return;
-  long long now = secs(env.now());
+  long long now = unix_seconds(env.now());
   std::string token = new_token(c, now, user_id, "verify", kVerifyTokenSeconds);
   enqueue_mail(c, env, "verify", u->str(0), lang, json{{"name", u->str(1)}, {"email", u->str(0)}, {"path", "/verify/" + token}});
 }
@@ -58,7 +57,7 @@ void queue_verification(store::Conn& c, const Env& env, const std::string& user_
 
 Status verify_email(Env& env, const std::string& token) {
   if (token.empty() || token.size() > 100) return expired();
-  long long now = secs(env.now());
+  long long now = unix_seconds(env.now());
   return in_write(env, [&](store::Conn& c) -> Status {
     auto r = c.query_one("UPDATE email_tokens SET used_at = ? WHERE token_hash = ? AND purpose = 'verify' AND "
                          "used_at IS NULL AND expires_at > ? RETURNING user_id",
@@ -118,7 +117,7 @@ void request_password_reset(Env& env, const std::string& email_in) {
   }
   if (!u) return;  // the same answer, and nothing logged
   if (reserve(env, {{"reset-mail:" + u->str(0), kMailLimit}})) return;
-  long long now = secs(env.now());
+  long long now = unix_seconds(env.now());
   env.db.write([&](store::Conn& c) {
     std::string token = new_token(c, now, u->str(0), "reset", kResetTokenSeconds);
     auto who = c.query_one("SELECT contact_name FROM users WHERE id = ?", {u->str(0)});
@@ -136,7 +135,7 @@ bool reset_token_valid(Env& env, const std::string& token) {
   auto c = env.db.acquire();
   return c->query_one("SELECT 1 FROM email_tokens WHERE token_hash = ? AND purpose = 'reset' AND used_at IS NULL AND "
                       "expires_at > ?",
-                      {crypto::sha256_hex(token), secs(env.now())})
+                      {crypto::sha256_hex(token), unix_seconds(env.now())})
       .has_value();
 }
 
@@ -153,7 +152,7 @@ Status reset_password(Env& env, const std::string& token, const std::string& pas
     if (!slot.ok()) return Error::make(Code::too_many_attempts, "error.busy", {{"seconds", "2"}});
     hash = crypto::hash_password(password);  // slow: outside the transaction
   }
-  long long now = secs(env.now());
+  long long now = unix_seconds(env.now());
   return in_write(env, [&](store::Conn& c) -> Status {
     auto r = c.query_one("UPDATE email_tokens SET used_at = ? WHERE token_hash = ? AND purpose = 'reset' AND "
                          "used_at IS NULL AND expires_at > ? RETURNING user_id",

@@ -10,18 +10,17 @@
 namespace laurel::service {
 
 namespace {
-long long secs(Instant t) { return t.time_since_epoch().count(); }
 constexpr int kMaxAttempts = 3;
 }  // namespace
 
 void enqueue_job(store::Conn& c, const std::string& kind, const std::string& subject, Instant now) {
   c.exec("INSERT INTO jobs (kind, subject, state, run_after, created_at) VALUES (?, ?, 'queued', ?, ?)",
-         {kind, subject, secs(now), secs(now)});
+         {kind, subject, unix_seconds(now), unix_seconds(now)});
 }
 
 std::optional<Job> claim_job(Env& env, const std::string& worker, std::chrono::seconds lease) {
   std::optional<Job> job;
-  long long now = secs(env.now());
+  long long now = unix_seconds(env.now());
   std::string pick =
       "SELECT id FROM jobs WHERE (state = 'queued' AND run_after <= ?) OR (state = 'running' AND claimed_at < ?) "
       "ORDER BY id LIMIT 1";
@@ -37,7 +36,7 @@ std::optional<Job> claim_job(Env& env, const std::string& worker, std::chrono::s
 }
 
 void finish_job(Env& env, const Job& job, bool ok, const std::string& error) {
-  long long now = secs(env.now());
+  long long now = unix_seconds(env.now());
   env.db.write([&](store::Conn& c) {
     if (ok) c.exec("UPDATE jobs SET state = 'done', error = '' WHERE id = ?", {job.id});
     else if (job.attempts >= kMaxAttempts) c.exec("UPDATE jobs SET state = 'failed', error = ? WHERE id = ?", {error, job.id});

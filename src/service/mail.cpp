@@ -5,10 +5,10 @@
 
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <kainjow/mustache.hpp>
 
 #include "infra/crypto.h"
+#include "infra/file_store.h"
 #include "infra/mail_message.h"
 #include "infra/resources.h"
 #include "infra/smtp.h"
@@ -22,7 +22,6 @@ namespace mu = kainjow::mustache;
 
 namespace {
 
-long long secs(Instant t) { return t.time_since_epoch().count(); }
 
 mu::data to_data(const json& j) {
   switch (j.type()) {
@@ -119,17 +118,8 @@ std::string reminder_obsolete(store::Conn& c, const Claimed& m, long long now) {
 smtp::Outcome save_eml(const MailSettings& s, const Claimed& m) {
   smtp::Outcome out;
   try {
-    std::filesystem::create_directories(s.mail_dir);
     auto path = std::filesystem::path(s.mail_dir) / (std::to_string(m.id) + ".eml");
-    auto tmp = path;
-    tmp += ".tmp";
-    {
-      std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-      f << m.message;
-      f.flush();
-      if (!f) throw std::runtime_error("cannot write " + tmp.string());
-    }
-    std::filesystem::rename(tmp, path);
+    infra::write_file_durably(path, m.message);  // services never write files themselves
     out.ok = true;
     out.answer = "saved as " + path.string() + " (no SMTP relay configured)";
   } catch (const std::exception& e) {
@@ -217,16 +207,16 @@ long long enqueue_mail(store::Conn& c, const Env& env, const std::string& kind, 
   auto rows = c.query(
       "INSERT INTO outbox (kind, to_address, subject, message, status, run_after, dedup_key, entry_id, not_after, "
       "created_at, queued_at) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
-      {kind, to, content.subject, text, secs(now),
+      {kind, to, content.subject, text, unix_seconds(now),
        opts.dedup_key.empty() ? store::Value(nullptr) : store::Value(opts.dedup_key),
        opts.entry_id.empty() ? store::Value(nullptr) : store::Value(opts.entry_id),
-       opts.not_after ? store::Value(secs(*opts.not_after)) : store::Value(nullptr), secs(now), secs(now)});
+       opts.not_after ? store::Value(unix_seconds(*opts.not_after)) : store::Value(nullptr), unix_seconds(now), unix_seconds(now)});
   return rows.empty() ? 0 : rows[0].num(0);
 }
 
 bool deliver_one(Env& env, const std::string& worker, std::optional<long long> id) {
   const auto& s = mail_settings(env);
-  long long now = secs(env.now());
+  long long now = unix_seconds(env.now());
   long long stale = now - s.lease.count();
   if (!id) {  // a read first: an idle outbox costs no write
     auto c = env.db.acquire();
@@ -269,7 +259,7 @@ bool deliver_one(Env& env, const std::string& worker, std::optional<long long> i
     auto from = mail::parse_address(s.from);
     out = smtp::send(s.smtp_url, from ? from->email : "noreply@laurel.invalid", m->to, m->message);
   }
-  long long done = secs(env.now());
+  long long done = unix_seconds(env.now());
   env.db.write([&](store::Conn& c) {
     if (out.ok) {
       c.exec("UPDATE outbox SET status = 'sent', sent_at = ?, last_answer = ?, last_error = '' "
@@ -329,7 +319,7 @@ Result<std::vector<OutboxRow>> list_outbox(Env& env, const Actor& actor, const s
 Status retry_mail(Env& env, const Actor& actor, long long id) {
   if (auto st = can_manage_calls(actor); !st) return st.error();
   Status result = Ok{};
-  long long now = secs(env.now());
+  long long now = unix_seconds(env.now());
   env.db.write([&](store::Conn& c) {
     auto r = c.query_one("SELECT status FROM outbox WHERE id = ?", {id});
     if (!r) result = Error::make(Code::not_found, "error.not_found");

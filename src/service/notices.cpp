@@ -13,7 +13,6 @@ namespace laurel::service {
 using nlohmann::json;
 
 namespace {
-long long secs(Instant t) { return t.time_since_epoch().count(); }
 
 std::string human_size(long long b) {
   char buf[32];
@@ -112,7 +111,7 @@ Result<int> send_applicant_message(Env& env, const Actor& actor, const std::stri
                 {"intro", mail_text(lang, "mail.message.intro", {{"call_title", call->title.in(lang)}})}};
       if (enqueue_mail(c, env, "message", r.str(1), lang, view)) ++n;
     }
-    store::audit(c, secs(env.now()), actor.id, "mail_applicants", "call", call_slug,
+    store::audit(c, unix_seconds(env.now()), actor.id, "mail_applicants", "call", call_slug,
                  json{{"category", m.category}, {"status", m.status}, {"recipients", n}, {"subject", subject}}.dump());
     return n;
   });

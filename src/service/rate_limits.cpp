@@ -8,7 +8,6 @@
 namespace laurel::service {
 
 namespace {
-long long secs(Instant t) { return t.time_since_epoch().count(); }
 
 // Starts a new window when the key's last one ended at or before `now`.
 constexpr const char* kUpsert =
@@ -21,7 +20,7 @@ constexpr const char* kUpsert =
 
 std::optional<long long> reserve(Env& env, const std::vector<Reservation>& keys) {
   if (keys.empty()) return std::nullopt;
-  long long now = secs(env.now());
+  long long now = unix_seconds(env.now());
   std::optional<long long> wait;
   env.db.write([&](store::Conn& c) {
     wait.reset();
@@ -47,7 +46,7 @@ void refund(Env& env, const std::string& key) {
 }
 
 std::optional<long long> rate_limited(Env& env, const std::string& key, const RateLimit& limit) {
-  long long now = secs(env.now());
+  long long now = unix_seconds(env.now());
   auto c = env.db.acquire();
   auto row = c->query_one("SELECT window_start, count FROM rate_limits WHERE key = ?", {key});
   if (!row) return std::nullopt;
@@ -57,7 +56,7 @@ std::optional<long long> rate_limited(Env& env, const std::string& key, const Ra
 }
 
 void count_event(Env& env, const std::string& key, const RateLimit& limit) {
-  long long now = secs(env.now());
+  long long now = unix_seconds(env.now());
   long long expired_if_before = now - limit.window.count();
   env.db.write([&](store::Conn& c) {
     c.exec(kUpsert, {key, now, expired_if_before, expired_if_before});

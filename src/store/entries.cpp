@@ -9,8 +9,6 @@ namespace {
 
 using nlohmann::json;
 
-long long secs(Instant t) { return t.time_since_epoch().count(); }
-Instant at(long long s) { return Instant{std::chrono::seconds{s}}; }
 
 // The entry's columns, with its fields as one JSON object of parts (whole) or, for lists, only
 // its titles and organisations (short, bounded): a list never reads the long texts.
@@ -43,9 +41,9 @@ Entry decode(const Row& r) {
   if (!r.null("receipt")) e.receipt = r.str("receipt");
   e.fields = from_json_parts(json::parse(r.str("fields"), nullptr, false));
   e.version = r.num("version");
-  e.created_at = at(r.num("created_at"));
-  e.updated_at = at(r.num("updated_at"));
-  if (!r.null("submitted_at")) e.submitted_at = at(r.num("submitted_at"));
+  e.created_at = from_unix_seconds(r.num("created_at"));
+  e.updated_at = from_unix_seconds(r.num("updated_at"));
+  if (!r.null("submitted_at")) e.submitted_at = from_unix_seconds(r.num("submitted_at"));
   e.owner_email = r.str("email");
   e.owner_org_zh = r.str("org_name_zh");
   e.owner_org_en = r.str("org_name_en");
@@ -117,8 +115,8 @@ json parts(Conn& c, const std::string& id, const json& keys, bool all_criteria) 
 void insert(Conn& c, const Entry& e, const std::map<std::string, std::string>& parts) {
   c.exec("INSERT INTO submissions (id, call_slug, category, owner_id, status, title_zh, title_en, version, "
          "created_at, updated_at) VALUES (?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?)",
-         {e.id, e.call, e.category, e.owner_id, e.fields.title_zh, e.fields.title_en, e.version, secs(e.created_at),
-          secs(e.updated_at)});
+         {e.id, e.call, e.category, e.owner_id, e.fields.title_zh, e.fields.title_en, e.version, unix_seconds(e.created_at),
+          unix_seconds(e.updated_at)});
   for (const auto& [key, value] : parts)
     c.exec("INSERT INTO submission_fields (submission_id, key, value) VALUES (?, ?, ?)", {e.id, key, value});
 }
@@ -126,7 +124,7 @@ void insert(Conn& c, const Entry& e, const std::map<std::string, std::string>& p
 bool update(Conn& c, const Entry& next, long long from_version,
             const std::map<std::string, std::optional<std::string>>& changes) {
   c.exec("UPDATE submissions SET title_zh = ?, title_en = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?",
-         {next.fields.title_zh, next.fields.title_en, next.version, secs(next.updated_at), next.id, from_version});
+         {next.fields.title_zh, next.fields.title_en, next.version, unix_seconds(next.updated_at), next.id, from_version});
   if (c.changes() == 0) return false;
   for (const auto& [key, value] : changes) {
     if (value.has_value())
@@ -143,7 +141,7 @@ bool change_status(Conn& c, const Entry& next, long long from_version) {
   c.exec("UPDATE submissions SET status = ?, receipt = ?, version = ?, updated_at = ?, submitted_at = ? "
          "WHERE id = ? AND version = ?",
          {std::string(to_string(next.status)), next.receipt ? Value(*next.receipt) : Value(nullptr), next.version,
-          secs(next.updated_at), next.submitted_at ? Value(secs(*next.submitted_at)) : Value(nullptr), next.id,
+          unix_seconds(next.updated_at), next.submitted_at ? Value(unix_seconds(*next.submitted_at)) : Value(nullptr), next.id,
           from_version});
   return c.changes() > 0;
 }

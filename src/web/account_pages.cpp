@@ -129,27 +129,8 @@ namespace {
 
 constexpr const char* kChallengeCookie = "laurel_challenge";
 
-std::multimap<std::string, std::string> form_of(Ctx& ctx) {
-  auto f = http::parse_form(ctx.req.body);
-  return f ? *f : std::multimap<std::string, std::string>{};
-}
-std::string field(const std::multimap<std::string, std::string>& f, const std::string& k) {
-  auto it = f.find(k);
-  return it == f.end() ? std::string() : it->second;
-}
-std::string str_of(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
+std::string field(const Form& f, const std::string& k) { return form_field(f, k); }
 
-Response redirect_flash(const std::string& to, const std::string& flash_key) {
-  auto r = Response::redirect(to);
-  r.set("Set-Cookie", http::cookie_header("laurel_flash", flash_key, 60));
-  return r;
-}
-Response to_login(Ctx& ctx) {
-  return Response::redirect("/login?next=" + http::url_encode(ctx.req.target.empty() ? "/" : ctx.req.target));
-}
 Response need_login_api(Ctx& ctx) { return answer_error(ctx, Error::make(Code::unauthenticated, "error.unauthenticated")); }
 Response no_content() { return Response{204, {}, {}}; }
 Response with_retry(Response r, const Error& e) {
@@ -158,22 +139,8 @@ Response with_retry(Response r, const Error& e) {
 }
 
 // "2025-06-18 15:59 UTC" — record times are UTC (DESIGN.md); the list shows them as such.
-std::string utc(long long t) {
-  std::time_t tt = t;
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
-  return buf;
-}
-std::string iso(long long t) {
-  std::time_t tt = t;
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string utc(long long t) { return utc_minute(from_unix_seconds(t)); }
+std::string iso(long long t) { return iso_utc(from_unix_seconds(t)); }
 
 // A short, readable name for a browser from its User-Agent.
 std::string device_name(const std::string& ua) {

@@ -31,10 +31,6 @@ namespace {
 
 Response ok(const json& j, int status = 200) { return Response::json(j.dump(), status); }
 
-std::string str_of(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 // The member `key` of `j` (an object), or an empty object when absent; never a copy.
 const json& member_or_empty(const json& j, const char* key) {

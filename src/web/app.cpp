@@ -279,4 +279,29 @@ http::Response WebApp::handle(http::Request& req) {
   return res;
 }
 
+Form form_of(Ctx& ctx) {
+  auto f = http::parse_form(ctx.req.body);
+  return f ? *f : Form{};
+}
+
+std::string form_field(const Form& f, const std::string& key) {
+  auto it = f.find(key);
+  return it == f.end() ? std::string() : it->second;
+}
+
+std::string str_of(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+http::Response redirect_flash(const std::string& to, const std::string& flash_key) {
+  auto r = http::Response::redirect(to);
+  r.set("Set-Cookie", http::cookie_header("laurel_flash", flash_key, 60));
+  return r;
+}
+
+http::Response to_login(Ctx& ctx) {
+  return http::Response::redirect("/login?next=" + http::url_encode(ctx.req.target.empty() ? "/" : ctx.req.target));
+}
+
 }  // namespace laurel::web

@@ -3,6 +3,7 @@
 // headers. Handlers are thin: parse, call one service function, render.
 #pragma once
 #include <exception>
+#include <map>
 #include <memory>
 #include <optional>
 #include <variant>
@@ -130,5 +131,13 @@ class WebApp {
   Renderer renderer_;
   Router router_;
 };
+
+// Small helpers every handler file uses (web/app.cpp).
+using Form = std::multimap<std::string, std::string>;
+Form form_of(Ctx& ctx);                                     // the urlencoded body; empty if malformed
+std::string form_field(const Form& f, const std::string& key);  // "" when absent
+std::string str_of(const nlohmann::json& j, const char* key);  // a string member, "" when absent or not a string
+http::Response redirect_flash(const std::string& to, const std::string& flash_key);  // 303 with a one-time notice
+http::Response to_login(Ctx& ctx);                          // 303 to /login?next=<this page>
 
 }  // namespace laurel::web

@@ -18,42 +18,9 @@ using http::Response;
 
 namespace {
 
-std::multimap<std::string, std::string> form_of(Ctx& ctx) {
-  auto f = http::parse_form(ctx.req.body);
-  return f ? *f : std::multimap<std::string, std::string>{};
-}
-std::string field(const std::multimap<std::string, std::string>& f, const std::string& k) {
-  auto it = f.find(k);
-  return it == f.end() ? std::string() : it->second;
-}
-std::string str_of(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-Response redirect_flash(const std::string& to, const std::string& flash_key) {
-  auto r = Response::redirect(to);
-  r.set("Set-Cookie", http::cookie_header("laurel_flash", flash_key, 60));
-  return r;
-}
-Response to_login(Ctx& ctx) {
-  return Response::redirect("/login?next=" + http::url_encode(ctx.req.target.empty() ? "/" : ctx.req.target));
-}
-std::string iso(long long t) {
-  std::time_t tt = t;
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-std::string utc(long long t) {
-  std::time_t tt = t;
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
-  return buf;
-}
+std::string field(const Form& f, const std::string& k) { return form_field(f, k); }
+std::string iso(long long t) { return iso_utc(from_unix_seconds(t)); }
+std::string utc(long long t) { return utc_minute(from_unix_seconds(t)); }
 json errors_view(Ctx& ctx, const Error& e) {
   json errors = json::object();
   for (const auto& [k, m] : e.fields) errors[k] = ctx.tr(m);

@@ -44,17 +44,8 @@ Response redirect_with_flash(Ctx&, const std::string& to, const std::string& fla
   return r;
 }
 
-Response to_login(Ctx& ctx) { return Response::redirect("/login?next=" + http::url_encode(current_path(ctx))); }
 
-std::multimap<std::string, std::string> form_of(Ctx& ctx) {
-  auto f = http::parse_form(ctx.req.body);
-  return f ? *f : std::multimap<std::string, std::string>{};
-}
-
-std::string field(const std::multimap<std::string, std::string>& f, const std::string& k) {
-  auto it = f.find(k);
-  return it == f.end() ? std::string() : it->second;
-}
+std::string field(const Form& f, const std::string& k) { return form_field(f, k); }
 
 // Public page bodies depend only on the calls, the language and the second (the countdown):
 // rendered once a second per language, however many visitors ask. The layout around them
