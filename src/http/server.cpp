@@ -133,10 +133,17 @@ class Connections {
     return total_;
   }
   bool under_pressure() const { return total() * 4 > cap_ * 3; }
-  // Admits a new connection from `address`, or says why not (nullptr: admitted).
-  const char* admit(const std::string& address) {
+  // Admits a new connection from `address`, or says why not (nullptr: admitted). At the cap a
+  // newcomer still gets in while some connection sits idle (no request in flight): `evict` is
+  // then set, and the caller closes the longest-idle one to make room — idle connections, an
+  // idle flood's above all, give way to new ones instead of locking everybody else out.
+  const char* admit(const std::string& address, bool& evict) {
     std::lock_guard lock(m_);
-    if (total_ >= cap_) return "connection limit";
+    evict = false;
+    if (total_ >= cap_) {
+      if (total_ >= cap_ + kOvershoot || idle_.size() <= size_t(total_ - cap_)) return "connection limit";
+      evict = true;
+    }
     int& n = per_address_[address];
     if (per_address_cap_ > 0 && n >= per_address_cap_) {
       if (n == 0) per_address_.erase(address);
@@ -146,6 +153,7 @@ class Connections {
     ++total_;
     return nullptr;
   }
+  static constexpr int kOvershoot = 64;  // newcomers admitted past the cap while idle ones close
   void leave(const std::string& address) {
     std::lock_guard lock(m_);
     --total_;
@@ -510,13 +518,15 @@ net::awaitable<void> listen(tcp::acceptor& acceptor, net::io_context& ioc, std::
       if (!e2) remote = ep.address().to_string();
     }
     auto& conns = shared->connections;
-    if (const char* why = conns.admit(remote)) {
+    bool evict = false;
+    if (const char* why = conns.admit(remote, evict)) {
       refused.note([&](auto n) { spdlog::warn("refused {} connection(s): {} (last from {})", n, why, remote); });
       refuse(socket);
       if (conns.under_pressure()) conns.reap(16, 1000ms, std::chrono::seconds(shared->options.pressure_idle_seconds));
       continue;
     }
-    if (conns.under_pressure())
+    if (evict) conns.reap(1, 0ms, std::chrono::seconds(shared->options.pressure_idle_seconds));
+    else if (conns.under_pressure())
       conns.reap(std::clamp(conns.total() - conns.cap() * 3 / 4, 1, 64), 1000ms,
                  std::chrono::seconds(shared->options.pressure_idle_seconds));
     auto ex = socket.get_executor();

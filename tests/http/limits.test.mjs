@@ -26,8 +26,14 @@ describe('resource limits: at the limit and one past it', () => {
     const at = await c.request('POST', '/api/v1/session', { body: jsonOf(MAX_BODY), headers: { 'Content-Type': 'application/json' } });
     assert.notEqual(at.status, 413, at.text.slice(0, 300));
     assert.equal(at.status, 401, 'read and answered as a wrong login');
-    const past = await c.request('POST', '/api/v1/session', { body: jsonOf(MAX_BODY + 1), headers: { 'Content-Type': 'application/json' } });
-    expectError(assert, past, 413, 'too_large');
+    // Past the limit the server answers from Content-Length alone and closes without reading the
+    // body (a client still sending it may see a reset that discards the answer): send the head
+    // only, over a raw socket.
+    const head = `POST /api/v1/session HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${MAX_BODY + 1}\r\n\r\n`;
+    const past = await rawExchange(server.host, server.port, [head], { end: false, timeoutMs: 5000 });
+    assert.equal(statusOfRaw(past), 413, past.toString('latin1').slice(0, 300));
+    assert.match(past.toString('latin1'), /"code":"too_large"/);
   });
 
   /** A GET whose head (up to and including the blank line) is exactly `n` bytes. */
