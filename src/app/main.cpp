@@ -98,16 +98,6 @@ std::string read_file(const std::string& path) {
   return s.str();
 }
 
-// The database URL without its password, for messages.
-std::string redacted(const std::string& url) {
-  auto scheme = url.find("://");
-  auto at = url.find('@');
-  if (scheme == std::string::npos || at == std::string::npos || at < scheme) return url;
-  auto colon = url.find(':', scheme + 3);
-  if (colon == std::string::npos || colon > at) return url;
-  return url.substr(0, colon) + ":***" + url.substr(at);
-}
-
 // `laurel routes`: the router's own table, from the registration the server uses. Exit status 1
 // when a route has no declaration (each is named on stderr).
 int print_routes(bool as_json) {
@@ -307,7 +297,7 @@ int main(int argc, char** argv) {
     }
 
     if (*migrate) {
-      std::cout << "database " << redacted(cfg.database) << " is up to date\n";
+      std::cout << "database " << smtp::redact(cfg.database) << " is up to date\n";
       return 0;
     }
     if (*load) {

@@ -21,7 +21,8 @@ struct Outcome {
 Outcome send(const std::string& url, const std::string& from_email, const std::string& to_email,
              const std::string& message, std::chrono::seconds timeout = std::chrono::seconds(60));
 
-// The URL without its password ("smtp://user:***@host:587"), for logs and messages.
+// A URL (smtp://, postgresql://) without its password ("smtp://user:***@host:587"), for logs
+// and messages.
 std::string redact(const std::string& url);
 
 }  // namespace laurel::smtp
