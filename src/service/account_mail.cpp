@@ -107,6 +107,38 @@ void save_language(Env& env, const std::string& user_id, Lang lang) {
   });
 }
 
+bool optional_mail(Env& env, const std::string& user_id) {
+  auto c = env.db.acquire();
+  auto r = c->query_one("SELECT optional_mail FROM users WHERE id = ?", {user_id});
+  return r && r->num(0) != 0;
+}
+
+Status set_optional_mail(Env& env, const Actor& actor, bool on) {
+  if (!actor.signed_in()) return Error::make(Code::unauthenticated, "error.unauthenticated");
+  return in_write(env, [&](store::Conn& c) -> Status {
+    c.exec("UPDATE users SET optional_mail = ? WHERE id = ?", {on ? 1LL : 0LL, actor.id});
+    store::audit(c, unix_seconds(env.now()), actor.id, on ? "optional_mail_on" : "optional_mail_off", "user", actor.id);
+    return Ok{};
+  });
+}
+
+bool unsubscribe_token_valid(Env& env, const std::string& token) {
+  if (token.size() < 20 || token.size() > 100) return false;
+  auto c = env.db.acquire();
+  return c->query_one("SELECT 1 FROM users WHERE unsubscribe_token = ?", {token}).has_value();
+}
+
+Status unsubscribe(Env& env, const std::string& token) {
+  if (token.size() < 20 || token.size() > 100) return Error::make(Code::not_found, "unsubscribe.unknown");
+  return in_write(env, [&](store::Conn& c) -> Status {
+    auto u = c.query_one("SELECT id FROM users WHERE unsubscribe_token = ?", {token});
+    if (!u) return Error::make(Code::not_found, "unsubscribe.unknown");
+    c.exec("UPDATE users SET optional_mail = 0 WHERE id = ?", {u->str(0)});
+    store::audit(c, unix_seconds(env.now()), u->str(0), "unsubscribe", "user", u->str(0));
+    return Ok{};
+  });
+}
+
 void request_password_reset(Env& env, const std::string& email_in) {
   std::string email = lower_trim(email_in);
   if (email.empty() || email.size() > 254) return;

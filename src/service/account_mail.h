@@ -28,6 +28,16 @@ std::set<std::string> verified_accounts(Env& env, const std::vector<std::string>
 // The account's saved language (mail is written in it).
 void save_language(Env& env, const std::string& user_id, Lang lang);
 
+// Optional mail (deadline reminders, the organiser's messages): on unless the account turned it
+// off, on the account page or with the List-Unsubscribe link those messages carry.
+bool optional_mail(Env& env, const std::string& user_id);
+Status set_optional_mail(Env& env, const Actor& actor, bool on);
+// The one-click unsubscribe (RFC 8058): turns optional mail off for the token's account
+// (not_found for an unknown token). Audited.
+Status unsubscribe(Env& env, const std::string& token);
+// Whether the token belongs to an account (the page asks before turning anything off).
+bool unsubscribe_token_valid(Env& env, const std::string& token);
+
 // Always succeeds, whether or not the address belongs to an account (nothing tells them apart:
 // not the answer, not the logs). For an account: a reset link, at most 5 an hour.
 void request_password_reset(Env& env, const std::string& email);

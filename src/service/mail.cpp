@@ -190,6 +190,18 @@ long long enqueue_mail(store::Conn& c, const Env& env, const std::string& kind, 
   if (!mail::valid_address(to)) return 0;
   if (!opts.dedup_key.empty() && c.query_one("SELECT 1 FROM outbox WHERE dedup_key = ?", {opts.dedup_key})) return 0;
   view["site_url"] = s.site_url;
+  std::string unsubscribe_url;
+  if (!opts.optional_for.empty()) {
+    auto u = c.query_one("SELECT optional_mail, unsubscribe_token FROM users WHERE id = ?", {opts.optional_for});
+    if (!u || u->num(0) == 0) return 0;
+    std::string token = u->null(1) ? std::string() : u->str(1);
+    if (token.empty()) {
+      token = crypto::random_token();
+      c.exec("UPDATE users SET unsubscribe_token = ? WHERE id = ?", {token, opts.optional_for});
+    }
+    unsubscribe_url = s.site_url + "/unsubscribe/" + token;
+    view["unsubscribe_url"] = unsubscribe_url;
+  }
   auto content = compose(kind, lang, view);
   auto from = mail::parse_address(s.from).value_or(mail::Address{"Laurel", "noreply@laurel.invalid"});
   Instant now = env.now();
@@ -203,6 +215,10 @@ long long enqueue_mail(store::Conn& c, const Env& env, const std::string& kind, 
   msg.message_id = mail::make_message_id(domain_of(from.email), now);
   msg.extra_headers.push_back({"Auto-Submitted", "auto-generated"});
   msg.extra_headers.push_back({"Content-Language", std::string(lang_tag(lang))});
+  if (!unsubscribe_url.empty()) {
+    msg.extra_headers.push_back({"List-Unsubscribe", "<" + unsubscribe_url + ">"});
+    msg.extra_headers.push_back({"List-Unsubscribe-Post", "List-Unsubscribe=One-Click"});
+  }
   std::string text = mail::render(msg);
   auto rows = c.query(
       "INSERT INTO outbox (kind, to_address, subject, message, status, run_after, dedup_key, entry_id, not_after, "

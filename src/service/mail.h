@@ -63,6 +63,10 @@ struct EnqueueOptions {
   std::string dedup_key;            // at most one row with it (the insert is skipped otherwise)
   std::string entry_id;             // reminders: re-checked before sending
   std::optional<Instant> not_after; // reminders: cancelled from then on
+  // Optional mail (reminders, the organiser's messages) to this account: not queued when the
+  // account has turned optional mail off; otherwise it carries List-Unsubscribe (RFC 2369) and
+  // List-Unsubscribe-Post (RFC 8058 one-click) and an unsubscribe link in its footer.
+  std::string optional_for;
 };
 // Writes one message into the outbox in the caller's transaction; returns its id, or 0 when
 // `to` is not a deliverable address or dedup_key is taken. `view` gets site_url and t.

@@ -24,7 +24,7 @@ std::string human_size(long long b) {
 }
 
 constexpr const char* kRecipients =
-    "SELECT DISTINCT u.id, u.email, u.contact_name FROM submissions s JOIN users u ON u.id = s.owner_id "
+    "SELECT DISTINCT u.id, u.email, u.contact_name, u.optional_mail FROM submissions s JOIN users u ON u.id = s.owner_id "
     "WHERE s.call_slug = ? AND (CAST(? AS TEXT) = '' OR s.category = ?) AND (CAST(? AS TEXT) = '' OR s.status = ?) "
     "ORDER BY u.id";
 
@@ -74,14 +74,17 @@ void queue_receipt_mail(store::Conn& c, const Env& env, const Call& call, const 
   enqueue_mail(c, env, "receipt", owner->str(0), lang, view);
 }
 
-Result<int> count_message_recipients(Env& env, const Actor& actor, const std::string& call_slug,
-                                     const ApplicantMessage& m) {
+Result<RecipientCount> count_message_recipients(Env& env, const Actor& actor, const std::string& call_slug,
+                                                const ApplicantMessage& m) {
   if (auto st = can_manage_calls(actor); !st) return st.error();
   auto call = find_call(env, call_slug);
   if (!call) return call.error();
   if (auto st = check_message(*call, m, false); !st) return st.error();
   auto c = env.db.acquire();
-  return int(c->query(kRecipients, {call_slug, m.category, m.category, m.status, m.status}).size());
+  RecipientCount n;
+  for (const auto& r : c->query(kRecipients, {call_slug, m.category, m.category, m.status, m.status}))
+    ++(r.num(3) ? n.recipients : n.opted_out);
+  return n;
 }
 
 Result<int> send_applicant_message(Env& env, const Actor& actor, const std::string& call_slug,
@@ -94,6 +97,7 @@ Result<int> send_applicant_message(Env& env, const Actor& actor, const std::stri
   return in_write(env, [&](store::Conn& c) -> Result<int> {
     int n = 0;
     for (const auto& r : c.query(kRecipients, {call_slug, m.category, m.category, m.status, m.status})) {
+      if (!r.num(3)) continue;  // optional mail turned off
       Lang lang = recipient_lang(c, r.str(0));
       json paragraphs = json::array();
       std::string body = m.body, para;
@@ -109,7 +113,9 @@ Result<int> send_applicant_message(Env& env, const Actor& actor, const std::stri
       json view{{"name", r.str(2)},       {"message_subject", subject}, {"body", m.body},
                 {"lines", paragraphs},    {"call_title", call->title.in(lang)},
                 {"intro", mail_text(lang, "mail.message.intro", {{"call_title", call->title.in(lang)}})}};
-      if (enqueue_mail(c, env, "message", r.str(1), lang, view)) ++n;
+      EnqueueOptions o;
+      o.optional_for = r.str(0);
+      if (enqueue_mail(c, env, "message", r.str(1), lang, view, o)) ++n;
     }
     store::audit(c, unix_seconds(env.now()), actor.id, "mail_applicants", "call", call_slug,
                  json{{"category", m.category}, {"status", m.status}, {"recipients", n}, {"subject", subject}}.dump());

@@ -20,10 +20,15 @@ struct ApplicantMessage {
   std::string status;    // draft, submitted, withdrawn; empty: all
   std::string subject, body;
 };
-// How many accounts the message would go to (organisers only).
-Result<int> count_message_recipients(Env& env, const Actor& actor, const std::string& call_slug,
+// How many accounts the message would go to (organisers only), and how many more it would
+// reach had they not turned optional mail off.
+struct RecipientCount {
+  int recipients = 0, opted_out = 0;
+};
+Result<RecipientCount> count_message_recipients(Env& env, const Actor& actor, const std::string& call_slug,
                                      const ApplicantMessage& m);
-// Queues one message per recipient, all in one transaction; returns how many.
+// Queues one message per recipient (not to accounts that turned optional mail off), all in one
+// transaction; returns how many.
 Result<int> send_applicant_message(Env& env, const Actor& actor, const std::string& call_slug,
                                    const ApplicantMessage& m);
 

@@ -39,7 +39,7 @@ int queue_due_reminders(Env& env) {
       auto c = env.db.acquire();
       drafts = c->query(
           "SELECT s.id, s.title_zh, s.title_en, u.id, u.email, u.contact_name FROM submissions s "
-          "JOIN users u ON u.id = s.owner_id WHERE s.call_slug = ? AND s.status = 'draft' AND NOT EXISTS "
+          "JOIN users u ON u.id = s.owner_id WHERE s.call_slug = ? AND s.status = 'draft' AND u.optional_mail = 1 AND NOT EXISTS "
           "(SELECT 1 FROM outbox o WHERE o.dedup_key = 'reminder:' || s.id || ?) ORDER BY s.created_at LIMIT 500",
           {call.slug, suffix});
     }
@@ -57,7 +57,7 @@ int queue_due_reminders(Env& env) {
                   {"remaining", remaining(lang, (call.deadline - now).count())},
                   {"entry_path", "/entries/" + d.str(0) + "/edit"}};
         view["intro"] = mail_text(lang, "mail.reminder.intro", {{"remaining", view["remaining"].get<std::string>()}});
-        EnqueueOptions o{"reminder:" + d.str(0) + suffix, d.str(0), call.deadline};
+        EnqueueOptions o{"reminder:" + d.str(0) + suffix, d.str(0), call.deadline, d.str(3)};
         if (enqueue_mail(c, env, "reminder", d.str(4), lang, view, o)) ++queued;
       }
       return true;

@@ -174,6 +174,7 @@ Response account_page(Ctx& ctx, const Error* err = nullptr) {
   json v{{"sessions", sessions},
          {"email", ctx.actor.email},
          {"email_verified", service::email_verified(ctx.env, ctx.actor.id)},
+         {"optional_mail", service::optional_mail(ctx.env, ctx.actor.id)},
          {"two_factor", tf.enabled},
          {"recovery_left", tf.recovery_codes_left},
          {"recovery_left_text", ctx.tr("security.recovery_left", {{"count", std::to_string(tf.recovery_codes_left)}})},

@@ -258,6 +258,8 @@ http::Response WebApp::handle(http::Request& req) {
                                                req.path == "/api/v1/session/two-factor");
         // With a session, every change carries the session's token in X-CSRF-Token.
         if (!exempt && ctx.session) csrf_ok = crypto::equal(req.header("x-csrf-token"), ctx.csrf);
+      } else if (unsafe && req.method == "POST" && req.path.rfind("/unsubscribe/", 0) == 0) {
+        // RFC 8058 one-click: a mail client posts with no cookie; the path's token is the credential
       } else if (unsafe) {
         std::string sent;
         if (req.header("content-type").rfind("application/x-www-form-urlencoded", 0) == 0) {

@@ -51,7 +51,8 @@ json status_options(Ctx& ctx, const std::string& selected) {
   return out;
 }
 
-Response message_page(Ctx& ctx, const Call& call, const service::ApplicantMessage& m, std::optional<int> count,
+Response message_page(Ctx& ctx, const Call& call, const service::ApplicantMessage& m,
+                      std::optional<service::RecipientCount> count,
                       const Error* err, int status) {
   json cats = json::array();
   for (const auto& c : call.categories)
@@ -62,7 +63,11 @@ Response message_page(Ctx& ctx, const Call& call, const service::ApplicantMessag
   json v{{"csrf", ctx.csrf},      {"slug", call.slug},         {"call_title", call.title.in(ctx.lang)},
          {"categories", cats},    {"statuses", statuses},      {"subject", m.subject},
          {"body", m.body},        {"errors", err ? errors_view(ctx, *err) : json::object()}};
-  if (count) v["recipients"] = ctx.tr("mail.recipients", {{"count", std::to_string(*count)}});
+  if (count) {
+    v["recipients"] = ctx.tr("mail.recipients", {{"count", std::to_string(count->recipients)}});
+    if (count->opted_out)
+      v["opted_out"] = ctx.tr("mail.recipients_opted_out", {{"count", std::to_string(count->opted_out)}});
+  }
   if (err) v["error"] = ctx.tr(err->message);
   return page(ctx, "admin_message", v, status, ctx.tr("mail.compose_title"));
 }
@@ -129,6 +134,44 @@ void add_mail_routes(Router& r) {
     if (!st) return answer_error(ctx, st.error());
     return redirect_flash("/account", "flash.verification_sent");
   });
+
+  // ---- optional mail: the List-Unsubscribe link (one-click POST, RFC 8058: no session, no
+  // CSRF token — the token in the path is the credential) and the account's preference ----
+  constexpr Access unknown_token{.anonymous = 404, .owner = 404, .other = 404, .organiser = 404};
+  r.add("GET", "/unsubscribe/{token}", unknown_token, [](Ctx& ctx) {
+    std::string token = ctx.req.param("token");
+    bool valid = service::unsubscribe_token_valid(ctx.env, token);
+    json v{{"csrf", ctx.csrf}, {"token", token}, {"ask", valid}, {"unknown", !valid}};
+    return page(ctx, "unsubscribe", v, valid ? 200 : 404, ctx.tr("unsubscribe.title"));
+  });
+  r.add("POST", "/unsubscribe/{token}", unknown_token, [](Ctx& ctx) {
+    auto st = service::unsubscribe(ctx.env, ctx.req.param("token"));
+    json v{{"done", bool(st)}, {"unknown", !st}};
+    return page(ctx, "unsubscribe", v, st ? 200 : 404, ctx.tr("unsubscribe.title"));
+  });
+  r.add("POST", "/account/mail-preferences", {.anonymous = 303, .owner = 303, .other = 303, .organiser = 303},
+        [](Ctx& ctx) {
+          if (!ctx.session) return to_login(ctx);
+          auto st = service::set_optional_mail(ctx.env, ctx.actor, field(form_of(ctx), "optional_mail") == "1");
+          if (!st) return answer_error(ctx, st.error());
+          return redirect_flash("/account#mail", "flash.mail_preferences");
+        });
+  r.add("PUT", "/api/v1/account/mail-preferences", {.anonymous = 401, .owner = 200, .other = 200, .organiser = 200},
+        [](Ctx& ctx) {
+          if (!ctx.session) return answer_error(ctx, Error::make(Code::unauthenticated, "error.unauthenticated"));
+          auto b = body_json(ctx);
+          if (auto* res = std::get_if<Response>(&b)) return *res;
+          const json& j = std::get<json>(b);
+          if (!j.is_object() || !j.contains("optional_mail") || !j["optional_mail"].is_boolean()) {
+            Error e = Error::make(Code::invalid, "error.invalid");
+            e.fields["optional_mail"] = {"rule.boolean", {}};
+            return answer_error(ctx, e);
+          }
+          bool on = j["optional_mail"].get<bool>();
+          auto st = service::set_optional_mail(ctx.env, ctx.actor, on);
+          if (!st) return answer_error(ctx, st.error());
+          return Response::json(json{{"optional_mail", on}}.dump());
+        });
 
   // ---- organiser: outbox and message to applicants (pages) ----
   r.add("GET", "/admin/mail", organiser_page, [](Ctx& ctx) {
@@ -205,7 +248,8 @@ void add_mail_routes(Router& r) {
     return Response::json(json{{"id", ctx.actor.id},
                                {"email", ctx.actor.email},
                                {"role", std::string(stored_role(ctx.actor))},
-                               {"email_verified", service::email_verified(ctx.env, ctx.actor.id)}}
+                               {"email_verified", service::email_verified(ctx.env, ctx.actor.id)},
+                               {"optional_mail", service::optional_mail(ctx.env, ctx.actor.id)}}
                               .dump());
   });
   r.add("POST", "/api/v1/account/verify-email", {.anonymous = 401, .owner = 202, .other = 202, .organiser = 202},
@@ -241,7 +285,7 @@ void add_mail_routes(Router& r) {
     if (auto* res = std::get_if<Response>(&b)) return *res;
     auto n = service::count_message_recipients(ctx.env, ctx.actor, ctx.req.param("slug"), message_of(std::get<json>(b)));
     if (!n) return answer_error(ctx, n.error());
-    return Response::json(json{{"recipients", *n}}.dump());
+    return Response::json(json{{"recipients", n->recipients}, {"opted_out", n->opted_out}}.dump());
   });
   r.add("POST", "/api/v1/admin/calls/{slug}/messages", {.anonymous = 401, .owner = 403, .other = 403, .organiser = 422},
         [message_of](Ctx& ctx) {

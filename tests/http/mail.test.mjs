@@ -271,6 +271,57 @@ describe('mail through an SMTP sink', () => {
     assert.equal(m.to, a.email);
     assert.match(m.text, /Line one/);
   });
+
+  it('optional mail carries List-Unsubscribe; the one-click POST stops it, the account turns it on again', async () => {
+    const a = await newApplicant(server);
+    const b = await newApplicant(server);
+    const call = await getCall(a, AWARD);
+    const category = call.categories[1].slug;
+    await createDraft(a, AWARD, category, { title_en: 'Opt-out A' });
+    await createDraft(b, AWARD, category, { title_en: 'Opt-out B' });
+    // Mail the account needs has no unsubscribe header.
+    const verify = await waitFor('the verification mail', () => sink.messages().find((x) => x.to === a.email && /\/verify\//.test(x.text)));
+    assert.equal(verify.headers['list-unsubscribe'], undefined);
+    const send = async (subject) => {
+      const res = await admin.post(`/admin/calls/${AWARD}/messages`, { category, status: 'draft', subject, body: 'Body' });
+      expectStatus(assert, res, 202);
+      return res.body.queued;
+    };
+    await send('Optional one');
+    const m = await waitFor('the message', () => sink.messages().find((x) => x.to === a.email && /Optional one/.test(x.subject)));
+    const link = /^<(http:\/\/127\.0\.0\.1:\d+\/unsubscribe\/[A-Za-z0-9_-]+)>$/.exec(m.headers['list-unsubscribe']);
+    assert.ok(link, `List-Unsubscribe: ${m.headers['list-unsubscribe']}`);
+    assert.equal(m.headers['list-unsubscribe-post'], 'List-Unsubscribe=One-Click');
+    assert.ok(m.text.includes(link[1]) && m.html.includes(link[1]), 'the footer links to the same place');
+    const path = new URL(link[1]).pathname;
+    // The page asks first (a GET changes nothing: link scanners follow links).
+    const anon = new Client(server.url);
+    const page = await anon.request('GET', path);
+    expectStatus(assert, page, 200);
+    assert.match(page.text, /<form method="post" action="\/unsubscribe\//);
+    assert.equal((await a.get('/account')).body.optional_mail, true);
+    // RFC 8058: the mail client posts with no cookie and no CSRF token.
+    const res = await fetch(link[1], { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click', redirect: 'manual' });
+    assert.equal(res.status, 200);
+    assert.equal((await a.get('/account')).body.optional_mail, false);
+    expectStatus(assert, await anon.request('POST', '/unsubscribe/' + 'x'.repeat(43), { body: 'List-Unsubscribe=One-Click', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }), 404);
+    // The organiser's preview counts the opted-out account apart; the next message skips it.
+    const preview = await admin.post(`/admin/calls/${AWARD}/messages/preview`, { category, status: 'draft' });
+    expectStatus(assert, preview, 200);
+    assert.ok(preview.body.opted_out >= 1, JSON.stringify(preview.body));
+    const queued = await send('Optional two');
+    assert.equal(queued, preview.body.recipients);
+    await waitFor('the message to b', () => sink.messages().find((x) => x.to === b.email && /Optional two/.test(x.subject)));
+    const listed = (await admin.get('/admin/mail')).body.messages.filter((x) => x.subject === 'Optional two');
+    assert.ok(listed.length === queued && !listed.some((x) => x.to === a.email), 'nothing queued for the opted-out account');
+    // Bad input, then on again.
+    expectError(assert, await a.request('PUT', '/api/v1/account/mail-preferences', { json: { optional_mail: 'yes' } }), 422, 'invalid');
+    const on = await a.request('PUT', '/api/v1/account/mail-preferences', { json: { optional_mail: true } });
+    expectStatus(assert, on, 200);
+    assert.equal((await a.get('/account')).body.optional_mail, true);
+    await send('Optional three');
+    await waitFor('the message to a again', () => sink.messages().find((x) => x.to === a.email && /Optional three/.test(x.subject)));
+  });
 });
 
 /** A second `laurel serve` on the database and files of `server` (its own port): { url, stop() }. */

@@ -201,6 +201,7 @@ describe('route × role × object matrix', () => {
         });
         break;
       }
+      case 'PUT /api/v1/account/mail-preferences': body = json({ optional_mail: true }); break;
       case 'PATCH /api/v1/materials/{id}': body = json({ caption: { zh: '说明', en: 'Caption' } }); break;
       case 'PUT /api/v1/submissions/{id}/materials/order': body = json({ order: [...o.draftMaterials].reverse() }); break;
       case 'POST /uploads/':
