@@ -45,6 +45,7 @@ struct Config {
   int password_hashes = 0;                   // at once per process; 0: half the hardware threads
   bool require_organiser_2fa = false;
   std::string smtp;       // smtp://user:pass@host:587 or smtps://…; empty: messages saved as .eml files
+  std::string smtp_ca;    // PEM file of CAs trusted for the relay's certificate (a private CA); empty: the system's
   std::string mail_from = "Laurel <noreply@laurel.invalid>";
   std::string mail_dir;   // default: mail/ beside the SQLite database (data/mail)
   std::string site_url;   // the start of links in mail; default http://LISTEN
@@ -84,6 +85,7 @@ void read_config(const std::string& path, Config& c) {
   if (auto v = t["password_hashes"].value<int64_t>()) c.password_hashes = int(*v);
   if (auto v = t["require_organiser_2fa"].value<bool>()) c.require_organiser_2fa = *v;
   if (auto v = t["smtp"].value<std::string>()) c.smtp = *v;
+  if (auto v = t["smtp_ca"].value<std::string>()) c.smtp_ca = *v;
   if (auto v = t["mail_from"].value<std::string>()) c.mail_from = *v;
   if (auto v = t["mail_dir"].value<std::string>()) c.mail_dir = *v;
   if (auto v = t["site_url"].value<std::string>()) c.site_url = *v;
@@ -173,13 +175,20 @@ int main(int argc, char** argv) {
                     "Password hashes (argon2id, 64 MiB each) run at once (default: half the hardware threads, at least 1)")
       ->check(CLI::PositiveNumber);
   serve->add_flag("--require-organiser-2fa", require_organiser_2fa, "Organisers must sign in with a second factor");
-  std::string smtp_url, mail_from, site_url;
+  std::string smtp_url, smtp_ca, mail_from, site_url;
+  int mail_per_minute = 0;
   double mail_retry_base = 0, reminder_every = 0;
   const char* smtp_help = "SMTP relay: smtp://[user:pass@]host:587 (STARTTLS) or smtps://…:465 (default: none, "
                           "messages are saved as .eml files in mail/ beside the database)";
+  const char* ca_help = "PEM file of CA certificates to trust for the relay's certificate (a private or self-signed "
+                        "one) instead of the system's; the certificate and host name are verified either way";
   const char* from_help = "Sender of every message, e.g. \"Laurel <noreply@example.org>\"";
   serve->add_option("--smtp", smtp_url, smtp_help);
+  serve->add_option("--smtp-ca", smtp_ca, ca_help);
   serve->add_option("--mail-from", mail_from, from_help);
+  serve->add_option("--mail-per-minute", mail_per_minute,
+                    "Delivery attempts a minute, all server processes together (default 120)")
+      ->check(CLI::PositiveNumber);
   serve->add_option("--site-url", site_url, "Public URL links in mail start with (default http://LISTEN)");
   serve->add_option("--mail-retry-base-seconds", mail_retry_base, "")->group("")->check(CLI::PositiveNumber);
   serve->add_option("--reminder-scan-seconds", reminder_every, "")->group("")->check(CLI::PositiveNumber);
@@ -190,6 +199,7 @@ int main(int argc, char** argv) {
   std::string mail_to;
   mail_test->add_option("--to", mail_to, "Recipient address")->required();
   mail_test->add_option("--smtp", smtp_url, smtp_help);
+  mail_test->add_option("--smtp-ca", smtp_ca, ca_help);
   mail_test->add_option("--mail-from", mail_from, from_help);
 
   auto* migrate = app.add_subcommand("migrate", "Apply the database migrations");
@@ -273,10 +283,25 @@ int main(int argc, char** argv) {
     env.require_organiser_2fa = cfg.require_organiser_2fa;
     // Mail: a relay, or .eml files in mail/ beside the SQLite database (data/mail by default).
     if (!smtp_url.empty()) cfg.smtp = smtp_url;
+    if (!smtp_ca.empty()) cfg.smtp_ca = smtp_ca;
+    if (mail_per_minute > 0) cfg.mail_per_minute = mail_per_minute;
     if (!mail_from.empty()) cfg.mail_from = mail_from;
     if (!site_url.empty()) cfg.site_url = site_url;
     service::MailSettings mail;
     mail.smtp_url = cfg.smtp;
+    if (!cfg.smtp_ca.empty()) {  // checked now: a CA file that is not there stops the start, not each delivery
+      std::error_code ec;
+      auto ca = std::filesystem::absolute(cfg.smtp_ca, ec);  // the server may be started from anywhere
+      if (ec || !std::filesystem::exists(ca, ec)) throw std::runtime_error("--smtp-ca " + cfg.smtp_ca + ": no such file");
+      if (!std::filesystem::is_regular_file(ca, ec)) throw std::runtime_error("--smtp-ca " + cfg.smtp_ca + ": not a file");
+      std::ifstream in(ca, std::ios::binary);
+      std::ostringstream pem;
+      if (in) pem << in.rdbuf();
+      if (!in || in.bad()) throw std::runtime_error("--smtp-ca " + cfg.smtp_ca + ": cannot read the file");
+      if (pem.str().find("-----BEGIN CERTIFICATE-----") == std::string::npos)
+        throw std::runtime_error("--smtp-ca " + cfg.smtp_ca + ": no PEM certificate (-----BEGIN CERTIFICATE-----) in it");
+      mail.smtp_ca = ca.string();
+    }
     mail.from = cfg.mail_from;
     mail.mail_dir = cfg.mail_dir.empty() ? (std::filesystem::path(cfg.files).parent_path() / "mail").string() : cfg.mail_dir;
     mail.site_url = cfg.site_url.empty() ? "http://" + cfg.listen : cfg.site_url;

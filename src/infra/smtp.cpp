@@ -72,7 +72,7 @@ std::string redact(const std::string& url) {
 }
 
 Outcome send(const std::string& url, const std::string& from, const std::string& to, const std::string& message,
-             std::chrono::seconds timeout) {
+             const Options& options) {
   init();
   Outcome out;
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> h(curl_easy_init(), curl_easy_cleanup);
@@ -96,7 +96,7 @@ Outcome send(const std::string& url, const std::string& from, const std::string&
   curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)message.size());
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 15L);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT, long(timeout.count()));
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, long(options.timeout.count()));
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
   curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, debug_cb);
@@ -105,6 +105,10 @@ Outcome send(const std::string& url, const std::string& from, const std::string&
   if (url.rfind("smtp://", 0) == 0)  // STARTTLS: required with credentials (a password never goes in clear)
     curl_easy_setopt(c, CURLOPT_USE_SSL,
                      has_credentials(url) && !loopback_host(url) ? (long)CURLUSESSL_ALL : (long)CURLUSESSL_TRY);
+  // Never relaxed: a relay's certificate must chain to a trusted CA and name the URL's host.
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (!options.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, options.ca_file.c_str());
   CURLcode rc = curl_easy_perform(c);
   long code = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);

@@ -1,7 +1,7 @@
 // Delivering one message to an SMTP relay through libcurl: smtp:// (STARTTLS when the server
 // offers it; required when the URL carries credentials, unless the host is loopback) or
 // smtps:// (TLS from the start), AUTH when the URL has user:password. Blocking, thread-safe
-// (one curl handle a call); at most `timeout` for the whole conversation.
+// (one curl handle a call); at most `Options::timeout` for the whole conversation.
 #pragma once
 #include <chrono>
 #include <string>
@@ -18,8 +18,16 @@ struct Outcome {
   std::string answer;      // the server's last reply line, or what went wrong before one
 };
 
+struct Options {
+  // A PEM file of CA certificates to trust for the relay's certificate (CURLOPT_CAINFO, in place of
+  // the system bundle): a relay with a private or self-signed certificate. Empty: the system's.
+  // Peer and host-name verification stay on either way.
+  std::string ca_file;
+  std::chrono::seconds timeout{60};  // the whole conversation
+};
+
 Outcome send(const std::string& url, const std::string& from_email, const std::string& to_email,
-             const std::string& message, std::chrono::seconds timeout = std::chrono::seconds(60));
+             const std::string& message, const Options& options = {});
 
 // A URL (smtp://, postgresql://) without its password ("smtp://user:***@host:587"), for logs
 // and messages.

@@ -273,7 +273,8 @@ bool deliver_one(Env& env, const std::string& worker, std::optional<long long> i
     out = save_eml(s, *m);
   } else {
     auto from = mail::parse_address(s.from);
-    out = smtp::send(s.smtp_url, from ? from->email : "noreply@laurel.invalid", m->to, m->message);
+    out = smtp::send(s.smtp_url, from ? from->email : "noreply@laurel.invalid", m->to, m->message,
+                     smtp::Options{.ca_file = s.smtp_ca});
   }
   long long done = unix_seconds(env.now());
   env.db.write([&](store::Conn& c) {

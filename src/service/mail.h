@@ -25,6 +25,7 @@ namespace laurel::service {
 
 struct MailSettings {
   std::string smtp_url;                       // smtp://[user:pass@]host[:port] or smtps://…; empty: .eml files
+  std::string smtp_ca;                        // PEM file of CAs trusted for the relay's certificate; empty: the system's
   std::string from = "Laurel <noreply@laurel.invalid>";
   std::string mail_dir = "data/mail";         // where .eml files go without a relay
   std::string site_url = "http://127.0.0.1:8080";  // the start of every link in a message
