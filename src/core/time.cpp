@@ -171,4 +171,40 @@ std::string human_month_range(Days from, Days to, Lang lang) {
 
 std::string utc_minute(Instant t) { return date::format("%Y-%m-%d %H:%M UTC", std::chrono::floor<std::chrono::minutes>(t)); }
 
+std::optional<Instant> parse_iso_instant(std::string_view text) {
+  if (text.size() < 17 || text.size() > 25 || (text[10] != 'T' && text[10] != 't' && text[10] != ' ')) return std::nullopt;
+  auto date = parse_date(text.substr(0, 10));
+  if (!date) return std::nullopt;
+  auto digits = [&](size_t at, size_t n, int& out) {
+    if (at + n > text.size()) return false;
+    out = 0;
+    for (size_t i = at; i < at + n; ++i) {
+      if (text[i] < '0' || text[i] > '9') return false;
+      out = out * 10 + (text[i] - '0');
+    }
+    return true;
+  };
+  int h = 0, m = 0, sec = 0;
+  if (!digits(11, 2, h) || text[13] != ':' || !digits(14, 2, m)) return std::nullopt;
+  size_t at = 16;
+  if (at < text.size() && text[at] == ':') {
+    if (!digits(at + 1, 2, sec)) return std::nullopt;
+    at += 3;
+  }
+  if (h > 23 || m > 59 || sec > 59 || at >= text.size()) return std::nullopt;
+  long long offset = 0;
+  std::string_view zone = text.substr(at);
+  if (zone == "Z" || zone == "z") {
+    offset = 0;
+  } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':') {
+    int oh = 0, om = 0;
+    if (!digits(at + 1, 2, oh) || !digits(at + 4, 2, om) || oh > 14 || om > 59) return std::nullopt;
+    offset = (oh * 3600LL + om * 60LL) * (zone[0] == '-' ? -1 : 1);
+  } else {
+    return std::nullopt;
+  }
+  return Instant{std::chrono::duration_cast<std::chrono::seconds>(date->time_since_epoch())} +
+         std::chrono::seconds{h * 3600LL + m * 60LL + sec - offset};
+}
+
 }  // namespace laurel

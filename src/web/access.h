@@ -8,6 +8,9 @@
 //   owner      applicant A, who owns the objects
 //   other      applicant B, another applicant
 //   organiser  an account with the admin role
+//   recommender  a manager of recommending unit U (the {id} of unit routes), an account like B
+//              otherwise; on a route that does not concern units it gets what `other` gets
+//              unless declared (0 there means "as other")
 // Requests are well-formed (valid CSRF token, a sensible body), so the status says what the
 // role may do, not what the request lacked. tests/http/matrix.test.mjs sends every route for
 // every role and checks these numbers; `laurel routes` prints the table. A route added without
@@ -23,11 +26,16 @@ struct Access {
   int owner = 0;
   int other = 0;
   int organiser = 0;
+  int recommender = 0;  // 0: as other
 
   // {"anonymous": 401, …}, a role not declared as null.
   nlohmann::ordered_json to_json() const {
     auto role = [](int s) { return s == 0 ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(s); };
-    return {{"anonymous", role(anonymous)}, {"owner", role(owner)}, {"other", role(other)}, {"organiser", role(organiser)}};
+    return {{"anonymous", role(anonymous)},
+            {"owner", role(owner)},
+            {"other", role(other)},
+            {"organiser", role(organiser)},
+            {"recommender", role(recommender ? recommender : other)}};
   }
 };
 

@@ -7,6 +7,7 @@
 #include "service/materials.h"
 #include "service/entries.h"
 #include "web/app.h"
+#include "web/units.h"
 #include "web/views.h"
 
 namespace laurel::web {
@@ -102,10 +103,22 @@ void add_api_routes(Router& r) {
     if (auto* res = std::get_if<Response>(&b)) return *res;
     const json& j = std::get<json>(b);
     if (j.contains("category") && !j["category"].is_string()) return answer_error(ctx, Error::make(Code::bad_request, "error.malformed_json"));
+    // A recommendation code is checked before anything is made: a bad one makes no entry.
+    Response refusal;
+    auto code = recommendation_code_member(ctx, j, refusal);
+    if (code && *code == "\x01") return refusal;
+    if (code && !code->empty())
+      if (auto st = service::check_recommendation_code(ctx.env, ctx.req.param("slug"), *code); !st)
+        return answer_error(ctx, st.error());
     auto s = service::create_entry(ctx.env, ctx.actor, ctx.req.param("slug"), str_of(j, "category"),
                                         member_or_empty(j, "fields"));
     if (!s) return answer_error(ctx, s.error());
-    return ok(to_json(*s), 201);
+    if (code && !code->empty())
+      if (auto st = service::set_recommendation_code(ctx.env, ctx.actor, s->id, *code); !st)
+        return answer_error(ctx, st.error());  // the code's last use went to another entry meanwhile
+    json out = to_json(*s);
+    add_recommendation_json(ctx, s->id, out);
+    return ok(out, 201);
   });
 
   r.add("GET", "/api/v1/submissions", {.anonymous = 401, .owner = 200, .other = 200, .organiser = 200}, [](Ctx& ctx) {
@@ -120,6 +133,7 @@ void add_api_routes(Router& r) {
     auto s = service::get_entry(ctx.env, ctx.actor, ctx.req.param("id"));
     if (!s) return answer_error(ctx, s.error());
     json out = to_json(*s);
+    add_recommendation_json(ctx, s->id, out);
     auto materials = service::entry_materials(ctx.env, ctx.actor, s->id);
     if (!materials) return answer_error(ctx, materials.error());
     out["materials"] = json::array();
@@ -132,10 +146,18 @@ void add_api_routes(Router& r) {
     auto b = body_json(ctx);
     if (auto* res = std::get_if<Response>(&b)) return *res;
     const json& j = std::get<json>(b);
+    // The code first: a bad one leaves the draft unchanged.
+    Response refusal;
+    auto code = recommendation_code_member(ctx, j, refusal);
+    if (code && *code == "\x01") return refusal;
+    if (code)
+      if (auto st = service::set_recommendation_code(ctx.env, ctx.actor, ctx.req.param("id"), *code); !st)
+        return answer_error(ctx, st.error());
     auto s = service::save_entry(ctx.env, ctx.actor, ctx.req.param("id"), member_or_empty(j, "fields"));
     if (!s) return answer_error(ctx, s.error());
     json out = to_json(*s);
     out.erase("fields");  // autosave sends long texts often: the answer does not echo them back
+    if (code) add_recommendation_json(ctx, s->id, out);
     return ok(out);
   });
 
