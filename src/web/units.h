@@ -14,6 +14,7 @@ namespace laurel::web {
 
 void add_unit_api_routes(Router& r);
 void add_unit_page_routes(Router& r);
+void add_unit_export_routes(Router& r);  // CSV and XLSX (web/unit_exports.cpp)
 
 nlohmann::json unit_json(const Unit& u);      // id, names, kind, parent, archived
 nlohmann::json unit_ref_json(const Unit& u);  // id, name_zh, name_en
