@@ -25,7 +25,7 @@
   function collect(form) {
     var f = { criteria: {}, organizations: [] };
     Array.prototype.forEach.call(form.elements, function (el) {
-      if (!el.name || el.name === '_csrf' || el.name === 'action') return;
+      if (!el.name || el.name === '_csrf' || el.name === 'action' || el.name === 'recommendation_code') return;  // the code is saved with the form, not autosaved
       if (el.name.indexOf('criteria.') === 0) { f.criteria[el.name.slice(9)] = el.value; return; }
       if (el.name === 'organizations') {
         f.organizations = el.value.split('\n').map(function (s) { return s.trim(); }).filter(Boolean); return;
@@ -40,7 +40,7 @@
   }
   function apply(form, f) {
     Array.prototype.forEach.call(form.elements, function (el) {
-      if (!el.name || el.name === '_csrf' || el.name === 'action') return;
+      if (!el.name || el.name === '_csrf' || el.name === 'action' || el.name === 'recommendation_code') return;
       if (el.name.indexOf('criteria.') === 0) { var k = el.name.slice(9); if (f.criteria && k in f.criteria) el.value = f.criteria[k]; return; }
       if (el.name === 'organizations') { if (f.organizations) el.value = f.organizations.join('\n'); return; }
       if (el.name === 'countries') {

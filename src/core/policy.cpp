@@ -29,7 +29,9 @@ bool owns(const Actor& a, const EntryAccess& e) { return a.signed_in() && e.owne
 
 bool owns_entry(const Actor& a, const EntryAccess& e) { return owns(a, e); }
 
-bool can_read_entry(const Actor& a, const EntryAccess& e) { return owns(a, e) || (a.signed_in() && a.organiser()); }
+bool can_read_entry(const Actor& a, const EntryAccess& e) {
+  return owns(a, e) || (a.signed_in() && (a.organiser() || e.reviewer));
+}
 
 Status call_accepts_changes(const Call& call, Instant now) {
   switch (call_status(call, now)) {

@@ -43,9 +43,11 @@ Actor make_actor(std::string id, std::string email, std::string_view stored_role
 struct EntryAccess {
   std::string owner_id;
   EntryStatus status = EntryStatus::draft;
+  bool reviewer = false;  // the actor reviews it: assigned, no conflict declared (service/review.h)
 };
 
-// Read an entry (its texts, materials, versions): its owner and organisers.
+// Read an entry (its texts, materials, versions): its owner, organisers, and an expert who
+// reviews it (assigned, and has declared no conflict of interest).
 bool can_read_entry(const Actor& a, const EntryAccess& e);
 // Change an entry (fields, materials): its owner alone, while the call accepts changes
 // (not_found / not_open / deadline_passed).

@@ -67,6 +67,13 @@ Status can_manage_unit(const Actor& a, const std::vector<UnitRole>& mine, const 
   return Error::make(Code::forbidden, "error.unit_managers_only");
 }
 
+Status can_endorse_for_unit(const Actor& a, const std::vector<UnitRole>& mine, const std::vector<std::string>& chain) {
+  if (auto st = can_manage_unit(a, mine, chain); !st) return st;
+  for (const auto& r : mine)
+    if (r.manager && std::find(chain.begin(), chain.end(), r.unit_id) != chain.end()) return Ok{};
+  return Error::make(Code::forbidden, "error.unit_managers_only");
+}
+
 Status check_code(const RecommendationCode& code, const std::string& call, Instant now, bool unit_archived) {
   auto refuse = [](const char* key) {
     Error e = Error::make(Code::invalid, "error.invalid");

@@ -50,6 +50,9 @@ Status can_view_unit(const Actor& a, const std::vector<UnitRole>& mine, const st
 // Manage a unit (sub-units, invitations, codes, endorsements): organisers, and managers of the
 // unit or of a unit above it. A member who may only view: forbidden; others: not_found.
 Status can_manage_unit(const Actor& a, const std::vector<UnitRole>& mine, const std::vector<std::string>& chain);
+// Endorse an entry in the unit's name: managers of the unit or of a unit above it. An organiser
+// who manages none of them is not the unit: forbidden (a member: forbidden; others: not_found).
+Status can_endorse_for_unit(const Actor& a, const std::vector<UnitRole>& mine, const std::vector<std::string>& chain);
 
 // A recommendation code as stored, and whether an entry of `call` may use it at `now`.
 struct RecommendationCode {

@@ -6,6 +6,7 @@
 #include "core/entry.h"
 #include "core/material.h"
 #include "service/entries.h"
+#include "service/review.h"
 #include "service/write.h"
 #include "store/entries.h"
 #include "store/materials.h"
@@ -23,7 +24,10 @@ Error material_not_found() { return Error::make(Code::not_found, "error.material
 Status may_read_entry(store::Conn& c, const Actor& actor, const std::string& entry_id) {
   if (!actor.signed_in()) return Error::make(Code::unauthenticated, "error.unauthenticated");
   auto e = store::entries::owner_and_status(c, entry_id);
-  if (!e || !can_read_entry(actor, EntryAccess{e->first, e->second}))
+  if (!e) return Error::make(Code::not_found, "error.submission_not_found");
+  EntryAccess access{e->first, e->second};
+  access.reviewer = e->first != actor.id && !actor.organiser() && reviews_entry(c, actor.id, entry_id);
+  if (!can_read_entry(actor, access))
     return Error::make(Code::not_found, "error.submission_not_found");
   return Ok{};
 }
@@ -31,7 +35,10 @@ Status may_read_entry(store::Conn& c, const Actor& actor, const std::string& ent
 Result<Material> load_material(store::Conn& c, const Actor& actor, const std::string& id) {
   if (!actor.signed_in()) return Error::make(Code::unauthenticated, "error.unauthenticated");
   auto m = materials::find(c, id);  // a material's owner is its entry's
-  if (!m || !can_read_material(actor, EntryAccess{m->owner_id, EntryStatus::draft})) return material_not_found();
+  if (!m) return material_not_found();
+  EntryAccess access{m->owner_id, EntryStatus::draft};
+  access.reviewer = m->owner_id != actor.id && !actor.organiser() && reviews_entry(c, actor.id, m->submission_id);
+  if (!can_read_material(actor, access)) return material_not_found();
   return std::move(*m);
 }
 

@@ -445,6 +445,8 @@ Result<std::string> endorse_entry(Env& env, const Actor& actor, const std::strin
   return in_write(env, [&](store::Conn& c) -> Result<std::string> {
     auto a = unit_access(c, actor, unit_id, true);
     if (!a) return a.error();
+    // An endorsement speaks for the unit: its managers only, not an organiser as such.
+    if (auto st = can_endorse_for_unit(actor, unit_roles(c, actor.id), a->chain); !st) return st.error();
     Error e = Error::make(Code::invalid, "error.invalid");
     if (text.empty()) e.fields["text"] = {"rule.endorsement_required", {}};
     else if (!valid_utf8(text) || utf8_length(text) > kMaxEndorsement) e.fields["text"] = {"rule.endorsement_length", {}};

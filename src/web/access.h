@@ -11,6 +11,8 @@
 //   recommender  a manager of recommending unit U (the {id} of unit routes), an account like B
 //              otherwise; on a route that does not concern units it gets what `other` gets
 //              unless declared (0 there means "as other")
+//   expert     an expert with a review of A's submitted entry, no conflict declared (the {id} of
+//              review routes); elsewhere as other unless declared
 // Requests are well-formed (valid CSRF token, a sensible body), so the status says what the
 // role may do, not what the request lacked. tests/http/matrix.test.mjs sends every route for
 // every role and checks these numbers; `laurel routes` prints the table. A route added without
@@ -27,6 +29,7 @@ struct Access {
   int other = 0;
   int organiser = 0;
   int recommender = 0;  // 0: as other
+  int expert = 0;       // 0: as other
 
   // {"anonymous": 401, …}, a role not declared as null.
   nlohmann::ordered_json to_json() const {
@@ -35,7 +38,8 @@ struct Access {
             {"owner", role(owner)},
             {"other", role(other)},
             {"organiser", role(organiser)},
-            {"recommender", role(recommender ? recommender : other)}};
+            {"recommender", role(recommender ? recommender : other)},
+            {"expert", role(expert ? expert : other)}};
   }
 };
 

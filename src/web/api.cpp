@@ -146,15 +146,24 @@ void add_api_routes(Router& r) {
     auto b = body_json(ctx);
     if (auto* res = std::get_if<Response>(&b)) return *res;
     const json& j = std::get<json>(b);
-    // The code first: a bad one leaves the draft unchanged.
+    // A bad code leaves the draft unchanged, and bad fields leave its code unchanged: the code is
+    // checked first (no write), the fields saved, then the code put on.
     Response refusal;
     auto code = recommendation_code_member(ctx, j, refusal);
     if (code && *code == "\x01") return refusal;
-    if (code)
-      if (auto st = service::set_recommendation_code(ctx.env, ctx.actor, ctx.req.param("id"), *code); !st)
-        return answer_error(ctx, st.error());
+    if (code && !code->empty()) {
+      auto current = service::get_entry(ctx.env, ctx.actor, ctx.req.param("id"));
+      if (!current) return answer_error(ctx, current.error());
+      auto held = service::recommendation_code_of(ctx.env, current->id);
+      if (!held || *held != normalise_code(*code))  // the code it holds already counts it
+        if (auto st = service::check_recommendation_code(ctx.env, current->call, *code); !st)
+          return answer_error(ctx, st.error());
+    }
     auto s = service::save_entry(ctx.env, ctx.actor, ctx.req.param("id"), member_or_empty(j, "fields"));
     if (!s) return answer_error(ctx, s.error());
+    if (code)
+      if (auto st = service::set_recommendation_code(ctx.env, ctx.actor, ctx.req.param("id"), *code); !st)
+        return answer_error(ctx, st.error());  // its last use went to another entry meanwhile: the fields are saved
     json out = to_json(*s);
     out.erase("fields");  // autosave sends long texts often: the answer does not echo them back
     if (code) add_recommendation_json(ctx, s->id, out);

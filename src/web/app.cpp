@@ -11,6 +11,7 @@
 #include "service/account_mail.h"
 #include "store/db.h"
 #include "web/mail_pages.h"
+#include "web/review.h"
 #include "web/units.h"
 
 namespace laurel::web {
@@ -147,6 +148,7 @@ void add_routes(Router& r) {
   add_unit_api_routes(r);
   add_unit_page_routes(r);
   add_unit_export_routes(r);
+  add_review_api_routes(r);
   constexpr Access everyone{.anonymous = 200, .owner = 200, .other = 200, .organiser = 200};
   r.add("GET", "/static/{file}", everyone, [](Ctx& ctx) { return static_file(ctx, "static/"); });
   r.add("GET", "/static/vendor/{file}", everyone, [](Ctx& ctx) { return static_file(ctx, "static/vendor/"); });

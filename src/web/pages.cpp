@@ -11,6 +11,7 @@
 #include "service/accounts.h"
 #include "service/calls.h"
 #include "service/entries.h"
+#include "service/units.h"
 #include "web/app.h"
 #include "web/views.h"
 
@@ -35,6 +36,16 @@ json layout_view(Ctx& ctx, const std::string& title) {
          {"demo", ctx.env.demo_since.has_value()},
          {"next", http::url_encode(current_path(ctx))}};
   if (ctx.flash.rfind("flash.", 0) == 0) l["flash"] = ctx.tr(ctx.flash);
+  // "My units" for an account that belongs to a recommending unit (organisers have "Units"):
+  // one small query, only when signed in.
+  if (ctx.actor.signed_in() && !ctx.actor.organiser()) {
+    try {
+      auto c = ctx.env.db.acquire();
+      l["has_units"] = !service::unit_roles(*c, ctx.actor.id).empty();
+    } catch (...) {
+      // the page (an error page, perhaps while the database is away) is shown without the link
+    }
+  }
   return l;
 }
 
@@ -106,7 +117,9 @@ Response register_page(Ctx& ctx, const std::multimap<std::string, std::string>& 
          {"types", types},
          {"countries", country_options(ctx, {country.empty() ? "" : country})},
          {"overseas", field(f, "overseas") == "1"},
-         {"domestic", field(f, "overseas") != "1"}};
+         {"domestic", field(f, "overseas") != "1"},
+         // Where to go once registered (an invitation link sends people here): only a local path.
+         {"next", safe_next(f.empty() ? ctx.req.query_param("next") : field(f, "next"), "")}};
   json errors = json::object();
   if (err) {
     v["error"] = ctx.tr(err->message);
@@ -127,6 +140,32 @@ Response login_page(Ctx& ctx, const std::string& email, const Error* err) {
 }
 
 // ---- entries ----
+
+std::string unit_name(const Ctx& ctx, const Unit& u) {
+  if (ctx.lang == Lang::en) return u.name_en.empty() ? u.name_zh : u.name_en;
+  return u.name_zh.empty() ? u.name_en : u.name_zh;
+}
+
+// What an entry shows of its recommendation: the chain of units its code came from
+// ("University → Department → Province"), the code, and the units that endorsed it.
+void add_recommendation_view(Ctx& ctx, const Entry& s, const Call& call, json& v,
+                             const std::optional<std::string>& typed_code = std::nullopt) {
+  std::string chain;
+  for (const auto& u : service::recommended_by(ctx.env, s.id)) chain += (chain.empty() ? "" : " → ") + unit_name(ctx, u);
+  v["recommended_by"] = chain;
+  auto code = service::recommendation_code_of(ctx.env, s.id);
+  v["recommendation_code"] = code.value_or("");
+  v["recommendation_code_input"] = typed_code ? *typed_code : code.value_or("");
+  json endorsements = json::array();
+  const std::string& zone = call.time_zone;
+  for (const auto& e : service::endorsements_of(ctx.env, s.id))
+    endorsements.push_back({{"unit", unit_name(ctx, e.unit)},
+                            {"text", e.text},
+                            {"date", human_date(local_date(from_unix_seconds(e.created_at), zone), ctx.lang)}});
+  v["endorsements"] = endorsements;
+  v["has_endorsements"] = !endorsements.empty();
+  v["has_recommendation"] = !chain.empty() || !endorsements.empty();
+}
 
 json form_patch(const Call& call, const Category& cat, const std::multimap<std::string, std::string>& f) {
   json p = json::object();
@@ -159,7 +198,8 @@ json form_patch(const Call& call, const Category& cat, const std::multimap<std::
 }
 
 Response edit_page(Ctx& ctx, const Entry& s, const Call& call,
-                   const std::map<std::string, Message>& problems, const std::string& error, int status) {
+                   const std::map<std::string, Message>& problems, const std::string& error, int status,
+                   const std::optional<std::string>& typed_code = std::nullopt) {
   const Category* cat = call.category(s.category);
   json v = entry_view(ctx, s, &call);
   v["call"] = call_view(ctx, call);
@@ -204,6 +244,7 @@ Response edit_page(Ctx& ctx, const Entry& s, const Call& call,
   v["autosave"] = s.status != EntryStatus::submitted;
   v["is_submitted"] = s.status == EntryStatus::submitted;
   v["materials"] = materials_view(ctx, call, s, problems);
+  add_recommendation_view(ctx, s, call, v, typed_code);
   if (!error.empty()) v["error"] = error;
   return page(ctx, "entry_edit", v, status, ctx.tr("entry.edit"));
 }
@@ -259,7 +300,7 @@ void add_page_routes(Router& r) {
     if (!a) return register_page(ctx, f, &a.error());
     auto s = service::log_in(ctx.env, reg.email, reg.password, client_info(ctx));
     if (!s) return Response::redirect("/login");
-    auto res = redirect_with_flash(ctx, "/entries", "flash.registered");
+    auto res = redirect_with_flash(ctx, safe_next(field(f, "next"), "/entries"), "flash.registered");
     set_login_cookies(ctx, res, *s);
     return res;
   });
@@ -359,6 +400,7 @@ void add_page_routes(Router& r) {
     v["is_submitted"] = s->status == EntryStatus::submitted;
     v["deadline_text"] = deadline_text(ctx, *c);
     v["materials"] = materials_view(ctx, *c, *s, {});
+    add_recommendation_view(ctx, *s, *c, v);
     return page(ctx, "entry_view", v, 200, v["title"].get<std::string>());
   });
 
@@ -375,6 +417,27 @@ void add_page_routes(Router& r) {
   r.add("POST", "/entries/{id}", {.anonymous = 303, .owner = 303, .other = 404, .organiser = 404}, [](Ctx& ctx) {
     if (!ctx.actor.signed_in()) return to_login(ctx);
     auto f = form_of(ctx);
+    // A recommendation code typed in the form goes on the entry first (empty: none). A code that
+    // cannot be used shows the form again with the code's problem and everything typed.
+    if (f.count("recommendation_code")) {
+      std::string typed = field(f, "recommendation_code");
+      std::string id = ctx.req.param("id");
+      if (normalise_code(typed) != service::recommendation_code_of(ctx.env, id).value_or("")) {
+        auto st = service::set_recommendation_code(ctx.env, ctx.actor, id, typed);
+        if (!st && st.error().code == Code::invalid) {
+          auto s = service::get_entry(ctx.env, ctx.actor, id);
+          if (!s) return answer_error(ctx, s.error());
+          auto c = service::find_call(ctx.env, s->call);
+          if (!c) return answer_error(ctx, c.error());
+          Entry shown = *s;
+          if (const Category* cat = c->category(s->category))
+            if (auto applied = apply_fields(s->fields, form_patch(*c, *cat, f))) shown.fields = *applied;
+          return edit_page(ctx, shown, *c, st.error().fields, ctx.tr(st.error().message), http_status(st.error().code),
+                           typed);
+        }
+        // Any other refusal (the deadline, not the owner's) is the save's too: it answers below.
+      }
+    }
     // One use case for the whole form: the entry and its call are read once.
     auto form = service::save_entry_form(
         ctx.env, ctx.actor, ctx.req.param("id"),

@@ -5,6 +5,7 @@
 
 #include "service/units.h"
 #include "web/app.h"
+#include "web/review.h"
 #include "web/units.h"
 
 namespace laurel::web {
@@ -208,9 +209,13 @@ void add_unit_api_routes(Router& r) {
   r.add("POST", "/api/v1/invitations/{token}/accept",
         {.anonymous = 401, .owner = 410, .other = 410, .organiser = 410, .recommender = 410}, [](Ctx& ctx) {
           if (!ctx.session) return need_login(ctx);
+          // One link form for both kinds of invitation: a unit's, else the expert pool's.
           auto u = service::accept_invitation(ctx.env, ctx.actor, ctx.req.param("token"));
-          if (!u) return answer_error(ctx, u.error());
-          return ok({{"unit", unit_json(*u)}});
+          if (u) return ok({{"unit", unit_json(*u)}});
+          if (u.error().code != Code::token_expired) return answer_error(ctx, u.error());
+          auto x = service::accept_expert_invitation(ctx.env, ctx.actor, ctx.req.param("token"));
+          if (!x) return answer_error(ctx, x.error());
+          return ok({{"expert", expert_json(*x)}});
         });
   r.add("POST", "/api/v1/units/{id}/codes", {.anonymous = 401, .owner = 404, .other = 404, .organiser = 201, .recommender = 201},
         [](Ctx& ctx) {

@@ -1,7 +1,9 @@
 // Route × role × object matrix (issue 9): every route of the router's own table (`laurel routes
-// --json`), for every role (anonymous, applicant A = owner, applicant B = other, organiser), on
-// applicant A's objects, answers the status declared next to the route (web/access.h).
-// A route without a declaration, or a role without a status, fails here by name.
+// --json`), for every role (anonymous, applicant A = owner, applicant B = other, recommender =
+// a manager of unit U, organiser), on applicant A's objects — and, for unit routes, on a unit U
+// made by the organiser and managed by the recommender (issue 12) — answers the status declared
+// next to the route (web/access.h). A route without a declaration, or a role without a status,
+// fails here by name.
 //
 // Requests are well-formed — valid CSRF token, a sensible body — so the status is decided by
 // permission. Reads share one set of A's objects; each change gets a fresh set, sent by the
@@ -18,7 +20,7 @@ import { TUS, OCTETS, encodeMetadata, mustCreate, uploadFile, waitMaterial } fro
 import { pngBytes, pdfBytes } from './fixtures.mjs';
 
 /** The roles the test can act as, in the order each route is tried (the owner last). */
-const ROLES = ['anonymous', 'other', 'organiser', 'owner'];
+const ROLES = ['anonymous', 'other', 'recommender', 'organiser', 'owner'];
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 const OWNER_PASSWORD = 'Owner-A-2025-pass';
 
@@ -67,6 +69,10 @@ describe('route × role × object matrix', () => {
     actors.owner = { client: a, email: a.email, password: OWNER_PASSWORD };
     actors.other = { client: b, email: b.email, password: APPLICANT_PASSWORD };
     actors.organiser = { client: org, email: ADMIN_EMAIL, password: ADMIN_PASSWORD };
+    // The recommender: an applicant account like B that becomes a manager of each unit U the
+    // organiser makes for a route (by invitation and acceptance, as in the issue).
+    const rec = await newApplicant(server);
+    actors.recommender = { client: rec, email: rec.email, password: APPLICANT_PASSWORD };
     // Anonymous: no session, but the CSRF cookie a browser would have from any page.
     const anon = new Client(server.url);
     await anon.request('GET', '/login');
@@ -75,7 +81,7 @@ describe('route × role × object matrix', () => {
     actors.anonymous = { client: anon };
     const call = await getCall(a, AWARD);
     category = call.categories[0].slug;
-    shared = await objects(new Set(['draft', 'submitted', 'material', 'upload']), { processed: true });
+    shared = await objects(new Set(['draft', 'submitted', 'material', 'upload', 'unit']), { processed: true });
   });
 
   after(async () => {
@@ -84,8 +90,9 @@ describe('route × role × object matrix', () => {
 
   /**
    * A fresh set of A's objects: `draft` (a complete draft: every field and the required
-   * document, plus an image `material`), `submitted` (a submitted entry), `upload` (an unfinished
-   * upload of an image to the draft). Only what `needs` names is made.
+   * document, plus an image `material`), `submitted` (a submitted entry, and its `receipt`),
+   * `upload` (an unfinished upload of an image to the draft), `unit` (a unit U the organiser makes
+   * and the recommender manages). Only what `needs` names is made.
    */
   async function objects(needs, { processed = false } = {}) {
     const a = actors.owner.client;
@@ -130,6 +137,18 @@ describe('route × role × object matrix', () => {
       const res = await a.post(`/submissions/${s.id}/submit`, {});
       if (res.status !== 200) throw new Error(`submit failed: ${res.status} ${res.text.slice(0, 300)}`);
       o.submitted = s.id;
+      o.receipt = res.body.receipt;
+    }
+    if (needs.has('unit')) { // U: made by the organiser, the recommender invited as its manager and accepting
+      const org = actors.organiser.client;
+      const rec = actors.recommender.client;
+      const made = await org.post('/admin/units', { name_zh: '矩阵单位', name_en: 'Matrix unit', kind: 'university', parent: null });
+      if (made.status !== 201) throw new Error(`POST /api/v1/admin/units failed: ${made.status} ${made.text.slice(0, 300)}`);
+      const inv = await org.post(`/units/${made.body.id}/invitations`, { email: actors.recommender.email, role: 'manager' });
+      if (inv.status !== 201) throw new Error(`POST /api/v1/units/{id}/invitations failed: ${inv.status} ${inv.text.slice(0, 300)}`);
+      const acc = await rec.post(`/invitations/${inv.body.token}/accept`, {});
+      if (acc.status !== 200) throw new Error(`the recommender cannot accept: ${acc.status} ${acc.text.slice(0, 300)}`);
+      o.unit = made.body.id;
     }
     return o;
   }
@@ -142,6 +161,9 @@ describe('route × role × object matrix', () => {
     if (pattern.startsWith('/uploads/')) return 'upload';
     if (/^\/(api\/v1\/)?account\/sessions\/\{id\}/.test(pattern)) return 'session';
     if (pattern.startsWith('/api/v1/materials/')) return 'material';
+    // Recommending units (API and pages): {id} of a unit, and of the unit honoured in a call.
+    if (/^\/(api\/v1\/)?(admin\/)?units\/\{id\}/.test(pattern)) return 'unit';
+    if (/^\/(api\/v1\/)?admin\/calls\/\{slug\}\/honours\/\{id\}/.test(pattern)) return 'unit';
     if (/^\/(api\/v1\/submissions|entries)\/\{id\}\/withdraw$/.test(pattern)) return 'submitted';
     if (/^\/(api\/v1\/submissions|entries)\/\{id\}/.test(pattern)) return 'draft';
     return null;
@@ -150,6 +172,7 @@ describe('route × role × object matrix', () => {
   function needsOf(route) {
     const needs = new Set();
     if (route.method === 'POST' && route.pattern === '/uploads/') needs.add('draft'); // named in Upload-Metadata
+    if (/endorse/.test(route.pattern)) needs.add('submitted'); // the receipt of A's submitted entry
     for (const [, name] of route.pattern.matchAll(/\{([^}]+)\}/g)) {
       const what = paramObject(route.method, route.pattern, name);
       if (what === null) throw new Error(`the matrix test does not know what {${name}} stands for in ${route.pattern}: teach paramObject()`);
@@ -225,8 +248,25 @@ describe('route × role × object matrix', () => {
       case 'POST /login': body = form({ email: actors.owner.email, password: actors.owner.password, next: '/entries' }); break;
       case 'POST /calls/{slug}/entries': body = form({ category }); break;
       case 'POST /entries/{id}': body = form({ title_en: 'Saved by the matrix test', action: 'save' }); break;
+      case 'POST /api/v1/admin/units': body = json({ name_zh: '矩阵单位', name_en: 'Matrix unit', kind: 'other', parent: null }); break;
+      case 'PATCH /api/v1/admin/units/{id}': body = json({ name_en: 'Renamed by the matrix test' }); break;
+      case 'POST /api/v1/units/{id}/units': body = json({ name_zh: '矩阵子单位', name_en: 'Matrix sub-unit', kind: 'department' }); break;
+      case 'POST /api/v1/units/{id}/invitations': body = json({ email: uniqueEmail('invitee'), role: 'member' }); break;
+      case 'POST /api/v1/units/{id}/codes': body = json({ call: AWARD, expires_at: null, max_uses: null }); break;
+      case 'POST /api/v1/units/{id}/endorsements': body = json({ receipt: o.receipt, text: 'Endorsed by the matrix test' }); break;
+      case 'POST /api/v1/units/{id}/reminders/preview':
+      case 'POST /api/v1/units/{id}/reminders': body = json({ call: AWARD }); break;
       default:
-        if (!SAFE.has(route.method)) body = route.pattern.startsWith('/api/') ? json({}) : form({});
+        if (SAFE.has(route.method)) break;
+        if (route.pattern.startsWith('/api/')) body = json({});
+        else if (/^\/(admin\/)?units(\/|$)|^\/admin\/calls\/\{slug\}\/honours/.test(route.pattern)) {
+          // Unit pages (web/unit_pages.cpp): the fields of the API under the same names, so that a
+          // form of any of them is well-formed (a page ignores the fields it does not take).
+          body = form({
+            name_zh: '矩阵单位', name_en: 'Matrix unit', kind: 'other', email: uniqueEmail('invitee'), role: 'member',
+            call: AWARD, expires_at: '', max_uses: '', receipt: o.receipt || '', text: 'Endorsed by the matrix test',
+          });
+        } else body = form({});
     }
     const changesPassword = /password/.test(route.pattern) && typeof body === 'string' && body.includes(o.newPassword);
     return { path: pathOf(route, o), headers, body, changesPassword };
