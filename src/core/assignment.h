@@ -105,8 +105,9 @@ struct AssignmentProposal {
 // no expert more than `capacity`. Refuses (Code::internal, "error.internal" with {detail}) a
 // problem it cannot trust: an index out of range, an affinity outside [0, 1] or NaN, a negative
 // `wanted` or `capacity`, the same pair twice among the candidates, more than 2^31 arcs.
-// 20,000 entries × 20,000 experts, 200 candidates each (4 million pairs): 2.6 s on this 2-core
-// machine when idle, 13 s when loaded, 385 MiB peak for the whole process (bench/assignment).
+// 20,000 entries × 20,000 experts, 200 candidates each (4 million pairs): 2.6–3.6 s on this
+// 2-core machine, up to 13 s while other builds run, 385 MiB peak for the whole process
+// (bench/assignment, docs/performance.md).
 Result<AssignmentProposal> propose_assignment(const AssignmentProblem& problem);
 
 }  // namespace laurel

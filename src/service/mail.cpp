@@ -374,6 +374,8 @@ void MailSender::run() {
       if (!stop_ && std::chrono::steady_clock::now() >= next_scan) {
         int n = queue_due_reminders(env_);
         if (n) spdlog::info("queued {} deadline reminders", n);
+        int r = queue_due_review_reminders(env_);
+        if (r) spdlog::info("queued {} review reminders", r);
         next_scan = std::chrono::steady_clock::now() + mail_settings(env_).reminder_every;
       }
     } catch (const std::exception& e) {

@@ -66,4 +66,47 @@ int queue_due_reminders(Env& env) {
   return queued;
 }
 
+int queue_due_review_reminders(Env& env) {
+  Instant now = env.now();
+  std::vector<long long> offsets(std::begin(kReviewReminderOffsets), std::end(kReviewReminderOffsets));
+  std::vector<store::Row> rounds;
+  {
+    auto c = env.db.acquire();
+    rounds = c->query("SELECT id, call_slug, deadline, title_zh, title_en FROM review_rounds WHERE deadline > ?",
+                      {unix_seconds(now)});
+  }
+  int queued = 0;
+  for (const auto& round : rounds) {
+    Instant deadline = from_unix_seconds(round.num(2));
+    auto offset = due_reminder(offsets, deadline, now);
+    if (!offset) continue;
+    auto call = find_call(env, round.str(1));
+    if (!call) continue;
+    std::string prefix = "review-reminder:" + round.str(0) + ":";
+    std::string suffix = ":" + std::to_string(*offset);
+    env.db.write([&](store::Conn& c) {
+      for (const auto& x : c.query("SELECT x.user_id, x.email, x.name, x.id, COUNT(*) FROM reviews r JOIN experts x ON "
+                                   "x.id = r.expert_id JOIN users u ON u.id = x.user_id WHERE r.round_id = ? AND "
+                                   "r.status <> 'submitted' AND u.optional_mail = 1 GROUP BY x.user_id, x.email, x.name, x.id",
+                                   {round.str(0)})) {
+        Lang lang = recipient_lang(c, x.str(0));
+        std::string title = lang == Lang::en && !round.str(4).empty() ? round.str(4) : (round.str(3).empty() ? round.str(4) : round.str(3));
+        json view{{"name", x.str(2)},
+                  {"round_title", title},
+                  {"left", std::to_string(x.num(4))},
+                  {"deadline", human_datetime(deadline, call->time_zone, lang) + " (" + utc_offset_label(deadline, call->time_zone) + ")"},
+                  {"path", "/reviews"}};
+        view["intro"] = mail_text(lang, "mail.review_reminder.intro", {{"left", view["left"].get<std::string>()}, {"round_title", title}});
+        EnqueueOptions o;
+        o.dedup_key = prefix + x.str(3) + suffix;
+        o.not_after = deadline;
+        o.optional_for = x.str(0);
+        if (enqueue_mail(c, env, "review_reminder", x.str(1), lang, view, o)) ++queued;
+      }
+      return true;
+    });
+  }
+  return queued;
+}
+
 }  // namespace laurel::service

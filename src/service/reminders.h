@@ -20,4 +20,10 @@ std::optional<long long> due_reminder(const std::vector<long long>& offsets, Ins
 // Queues every due reminder of every call; returns how many were queued.
 int queue_due_reminders(Env& env);
 
+// Review rounds: 3 days and 1 day before a round's deadline, one reminder to each expert with
+// reviews of the round not submitted — at most once per round, expert and offset (dedup_key
+// "review-reminder:<round>:<expert>:<seconds>"); optional mail. Returns how many were queued.
+inline constexpr long long kReviewReminderOffsets[] = {3 * 86400, 86400};
+int queue_due_review_reminders(Env& env);
+
 }  // namespace laurel::service

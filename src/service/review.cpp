@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/conflicts.h"
+#include "core/spreadsheet.h"
 #include "infra/affinity.h"
 #include "infra/crypto.h"
 #include "infra/mail_message.h"
@@ -306,6 +307,80 @@ Result<ExpertInvited> invite_expert(Env& env, const Actor& actor, const ExpertIn
     enqueue_mail(c, env, "expert_invitation", in.email, lang, view);
     return out;
   });
+}
+
+Result<std::vector<ExpertImportLine>> import_experts_csv(Env& env, const Actor& actor, const std::string& csv) {
+  if (auto st = can_manage_calls(actor); !st) return st.error();
+  if (csv.size() > (4 << 20)) return invalid("csv", "rule.too_long", {{"max", std::to_string(4 << 20)}});
+  auto rows = parse_csv(csv, 5001, 20);
+  if (!rows) return invalid("csv", "rule.csv_malformed");
+  if (rows->empty()) return invalid("csv", "rule.csv_header");
+  std::map<std::string, size_t> col;
+  for (size_t i = 0; i < (*rows)[0].fields.size(); ++i) {
+    std::string h = trim((*rows)[0].fields[i]);
+    std::transform(h.begin(), h.end(), h.begin(), [](unsigned char ch) { return std::tolower(ch); });
+    col[h] = i;
+  }
+  if (!col.count("email") || !col.count("name")) return invalid("csv", "rule.csv_header");
+  auto get = [&](const CsvRow& r, const char* k) {
+    auto it = col.find(k);
+    return it == col.end() || it->second >= r.fields.size() ? std::string() : trim(r.fields[it->second]);
+  };
+  auto split = [](const std::string& s) {
+    std::vector<std::string> out;
+    size_t i = 0;
+    while (i <= s.size()) {
+      size_t j = s.find(';', i);
+      if (j == std::string::npos) j = s.size();
+      if (auto p = trim(s.substr(i, j - i)); !p.empty()) out.push_back(p);
+      i = j + 1;
+    }
+    return out;
+  };
+  std::vector<ExpertImportLine> out;
+  for (size_t i = 1; i < rows->size(); ++i) {
+    const CsvRow& r = (*rows)[i];
+    ExpertImportLine line;
+    line.line = r.line;
+    ExpertInvite in;
+    in.email = get(r, "email");
+    line.email = in.email;
+    in.name = get(r, "name");
+    in.organization = get(r, "organization");
+    in.country = get(r, "country");
+    in.expertise = get(r, "expertise");
+    in.bio = get(r, "bio");
+    in.calls = split(get(r, "calls"));
+    in.categories = split(get(r, "categories"));
+    if (std::string load = get(r, "max_load"); !load.empty()) {
+      try {
+        size_t used = 0;
+        long long n = std::stoll(load, &used);
+        in.max_load = used == load.size() ? int(std::clamp(n, -1LL, 100000LL)) : -1;
+      } catch (...) {
+        in.max_load = -1;
+      }
+    }
+    {
+      auto c = env.db.acquire();
+      std::string lower = in.email;
+      std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return std::tolower(ch); });
+      if (c->query_one("SELECT 1 FROM experts WHERE lower(email) = ?", {lower})) {
+        line.skipped = true;
+        out.push_back(std::move(line));
+        continue;
+      }
+    }
+    auto made = invite_expert(env, actor, in);
+    if (made) {
+      line.id = made->id;
+      line.token = made->token;
+    } else {
+      line.error = made.error();
+    }
+    out.push_back(std::move(line));
+  }
+  return out;
 }
 
 Result<Expert> expert_invitation(Env& env, const std::string& token) {
@@ -725,7 +800,9 @@ Result<int> apply_proposal(Env& env, const Actor& actor, const std::string& roun
     if (!p) return invalid("proposal", "rule.proposal_unknown");
     if (!p->null(1)) return Error::make(Code::conflict, "error.proposal_applied");
     int n = 0;
-    for (const auto& a : json::parse(p->str(0))["assignments"]) {
+    const json body = json::parse(p->str(0), nullptr, false);
+    if (!body.is_object() || !body.contains("assignments")) return invalid("proposal", "rule.proposal_unknown");
+    for (const auto& a : body["assignments"]) {
       std::string entry = a["submission"], expert = a["expert"];
       if (conflicted(c, round_id, expert, entry)) continue;
       if (c.query_one("SELECT 1 FROM reviews WHERE round_id = ? AND entry_id = ? AND expert_id = ?", {round_id, entry, expert}))

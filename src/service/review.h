@@ -39,6 +39,17 @@ struct ExpertInvited {
   std::string id, token;
 };
 Result<ExpertInvited> invite_expert(Env& env, const Actor& actor, const ExpertInvite& in);
+// Many invitations from a CSV list with a header line naming its columns (any order): email,
+// name, organization, country, expertise, bio, calls, categories (slugs separated by ";"),
+// max_load. Each line is invited on its own (a bad line does not stop the others); a line whose
+// address already has an expert is skipped. Per line: the expert id and token, or the error.
+struct ExpertImportLine {
+  int line = 0;
+  std::string email, id, token;
+  bool skipped = false;
+  std::optional<Error> error;
+};
+Result<std::vector<ExpertImportLine>> import_experts_csv(Env& env, const Actor& actor, const std::string& csv);
 // The expert invitation behind a token (token_expired when used, expired or unknown).
 Result<Expert> expert_invitation(Env& env, const std::string& token);
 // The signed-in account becomes that expert (conflict when it is already another expert).

@@ -209,6 +209,21 @@ void add_review_api_routes(Router& r) {
           if (!out) return answer_error(ctx, out.error());
           return ok({{"id", out->id}, {"token", out->token}}, 201);
         });
+  r.add("POST", "/api/v1/admin/experts.csv", organiser_only, [](Ctx& ctx) {
+    if (auto gate = organiser_gate(ctx)) return std::move(*gate);
+    auto lines = service::import_experts_csv(ctx.env, ctx.actor, ctx.req.body);
+    if (!lines) return answer_error(ctx, lines.error());
+    json out = json::array();
+    int invited = 0;
+    for (const auto& l : *lines) {
+      json row{{"line", l.line}, {"email", l.email}};
+      if (l.error) row["error"] = error_body(ctx, *l.error)["error"];
+      else if (l.skipped) row["skipped"] = true;
+      else row["id"] = l.id, row["token"] = l.token, ++invited;
+      out.push_back(row);
+    }
+    return ok({{"invited", invited}, {"lines", out}});
+  });
   r.add("GET", "/api/v1/admin/experts", organiser_only, [](Ctx& ctx) {
     if (auto gate = organiser_gate(ctx)) return std::move(*gate);
     auto list = service::list_experts(ctx.env, ctx.actor);
@@ -552,7 +567,9 @@ json explanation_json(const Explanation& ex) {
            {"rank", ex.rank},
            {"ranked", ex.ranked}};
   json m = measures_json(ex.measures);
-  for (auto it = m.begin(); it != m.end(); ++it) out[it.key()] = it.value();
+  for (auto it = m.begin(); it != m.end(); ++it)
+    if (it.key() != "reviews") out[it.key()] = it.value();
+  out["review_count"] = m["reviews"];  // "reviews" is the list above
   return out;
 }
 

@@ -193,6 +193,26 @@ TEST(Spreadsheet, QuotesCsvFields) {
   EXPECT_EQ(csv_field("=\"x\""), "\"'=\"\"x\"\"\"");
 }
 
+TEST(Spreadsheet, ReadsCsvWithQuotesLineBreaksAndABom) {
+  auto rows = parse_csv("\xEF\xBB\xBF" "email,name\r\na@x.org,\"Li, Hua\"\r\n\r\nb@x.org,\"say \"\"hi\"\"\nthere\"\nc@x.org,");
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 4u);
+  EXPECT_EQ((*rows)[0].fields, (std::vector<std::string>{"email", "name"}));
+  EXPECT_EQ((*rows)[1].fields, (std::vector<std::string>{"a@x.org", "Li, Hua"}));
+  EXPECT_EQ((*rows)[2].line, 4);  // the blank line 3 is left out
+  EXPECT_EQ((*rows)[2].fields, (std::vector<std::string>{"b@x.org", "say \"hi\"\nthere"}));
+  EXPECT_EQ((*rows)[3].line, 6);
+  EXPECT_EQ((*rows)[3].fields, (std::vector<std::string>{"c@x.org", ""}));
+}
+
+TEST(Spreadsheet, RefusesUnendedQuotesAndTooMuch) {
+  EXPECT_FALSE(parse_csv("a,\"b\nc"));
+  EXPECT_FALSE(parse_csv("a\nb\nc\n", 2));
+  EXPECT_FALSE(parse_csv("a,b,c\n", 100, 2));
+  EXPECT_TRUE(parse_csv("a,b\n", 100, 2));
+  EXPECT_TRUE(parse_csv("")->empty());
+}
+
 TEST(StatementCache, KeepsAtMostItsCapacityAndEvictsTheLeastRecentlyUsed) {
   std::vector<int> evicted;
   store::StatementCache<int> cache(3, [&](int& h) { evicted.push_back(h); });
