@@ -70,7 +70,9 @@ case "${1:-}" in
   test)
     install_packages "${TEST_PACKAGES[@]}"
     build
-    ctest --test-dir build --output-on-failure --timeout 900
+    # Two at a time: the fuzzers and unit tests are CPU-bound, the HTTP and browser suites mostly
+    # wait on servers. Benchmarks and timing-sensitive suites run alone (RUN_SERIAL in CMakeLists.txt).
+    ctest --test-dir build --output-on-failure --timeout 900 --parallel 2
     ;;
   *)
     sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
