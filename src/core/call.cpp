@@ -142,8 +142,11 @@ json to_json(const Call& c) {
             {"description", text_json(cat.description)},
             {"criteria", json::array()}};
     for (const auto& cr : cat.criteria)
-      cj["criteria"].push_back(
-          {{"slug", cr.slug}, {"title", text_json(cr.title)}, {"description", text_json(cr.description)}});
+      cj["criteria"].push_back({{"slug", cr.slug},
+                                {"title", text_json(cr.title)},
+                                {"description", text_json(cr.description)},
+                                {"weight", cr.weight},
+                                {"comment_required", cr.comment_required}});
     j["categories"].push_back(cj);
   }
   j["max_entry_bytes"] = c.max_entry_bytes;
@@ -206,7 +209,8 @@ Result<Call> call_from_json(const json& j) {
       Category cat{cj.at("slug"), cj.at("code"), text_of(cj.at("title")),
                    text_of(cj.value("description", json::object())), {}};
       for (const auto& cr : cj.value("criteria", json::array()))
-        cat.criteria.push_back({cr.at("slug"), text_of(cr.at("title")), text_of(cr.value("description", json::object()))});
+        cat.criteria.push_back({cr.at("slug"), text_of(cr.at("title")), text_of(cr.value("description", json::object())),
+                                cr.value("weight", 1.0), cr.value("comment_required", false)});
       c.categories.push_back(std::move(cat));
     }
     c.max_entry_bytes = j.value("max_entry_bytes", c.max_entry_bytes);

@@ -17,6 +17,8 @@ namespace laurel {
 struct Criterion {
   std::string slug;
   Text title, description;
+  double weight = 1;              // in a review's weighted total (call file: weight = 2)
+  bool comment_required = false;  // a reviewer must comment on it to submit (comment_required = true)
 };
 
 struct Category {

@@ -232,8 +232,18 @@ Call read_call(Reader& r, const toml::table& t, int index) {
     std::set<std::string> crit;
     for (const auto* cr : r.tables(*ct, "criterion", w, true)) {
       std::string cw = w + ".criterion";
-      r.known_keys(*cr, {"slug", "title", "description"}, cw);
+      r.known_keys(*cr, {"slug", "title", "description", "weight", "comment_required"}, cw);
       Criterion criterion{r.str(*cr, "slug", cw), r.text(*cr, "title", cw), r.text(*cr, "description", cw, false)};
+      if (const toml::node* wn = cr->get("weight")) {
+        auto wv = wn->value<double>();
+        if (!wv || !(*wv > 0) || *wv > 1000) r.fail(wn, cw + ": \"weight\" must be a number above 0 and at most 1000");
+        else criterion.weight = *wv;
+      }
+      if (const toml::node* cn = cr->get("comment_required")) {
+        auto cv = cn->value<bool>();
+        if (!cv) r.fail(cn, cw + ": \"comment_required\" must be true or false");
+        else criterion.comment_required = *cv;
+      }
       if (!criterion.slug.empty() && !is_slug(criterion.slug)) r.fail(cr->get("slug"), cw + ": slug must be lower-case letters, digits and dashes");
       if (!crit.insert(criterion.slug).second) r.fail(cr->get("slug"), cw + ": duplicate criterion \"" + criterion.slug + "\"");
       cat.criteria.push_back(criterion);

@@ -294,6 +294,36 @@ TEST(CallFile, BrokenFilesAreRejectedWithLineAndReason) {
   }
 }
 
+TEST(CallFile, CriteriaMayCarryAWeightAndARequiredComment) {
+  std::string text = kMinimal;
+  auto at = text.find("[[call.category.criterion]]");
+  ASSERT_NE(at, std::string::npos);
+  auto next = text.find("\n\n", at);
+  std::string extra = "\nweight = 2.5\ncomment_required = true";
+  text.insert(next == std::string::npos ? text.size() : next, extra);
+  auto r = parse_call_file(text);
+  ASSERT_TRUE(r.errors.empty()) << errors_of(r);
+  const Criterion& c = r.calls[0].categories[0].criteria[0];
+  EXPECT_DOUBLE_EQ(c.weight, 2.5);
+  EXPECT_TRUE(c.comment_required);
+  // Stored and read back (calls are kept as JSON).
+  auto back = call_from_json(to_json(r.calls[0]));
+  ASSERT_TRUE(back);
+  EXPECT_DOUBLE_EQ(back->categories[0].criteria[0].weight, 2.5);
+  EXPECT_TRUE(back->categories[0].criteria[0].comment_required);
+  // The default: weight 1, no comment required.
+  auto plain = parse_call_file(kMinimal);
+  EXPECT_DOUBLE_EQ(plain.calls[0].categories[0].criteria[0].weight, 1);
+  EXPECT_FALSE(plain.calls[0].categories[0].criteria[0].comment_required);
+  for (const char* bad : {"weight = 0", "weight = -1", "weight = \"heavy\"", "comment_required = \"yes\""}) {
+    std::string t = kMinimal;
+    auto end = t.find("\n\n", t.find("[[call.category.criterion]]"));
+    t.insert(end == std::string::npos ? t.size() : end, std::string("\n") + bad);
+    auto rb = parse_call_file(t);
+    EXPECT_FALSE(rb.errors.empty()) << bad;
+  }
+}
+
 TEST(CallFile, AnInvalidDeadlineIsReportedOnce) {
   // The organiser should see the one mistake, not a second error about `opens` (which is
   // before the deadline they meant) caused by the deadline that could not be read.
