@@ -172,7 +172,7 @@ std::string human_month_range(Days from, Days to, Lang lang) {
 std::string utc_minute(Instant t) { return date::format("%Y-%m-%d %H:%M UTC", std::chrono::floor<std::chrono::minutes>(t)); }
 
 std::optional<Instant> parse_iso_instant(std::string_view text) {
-  if (text.size() < 17 || text.size() > 25 || (text[10] != 'T' && text[10] != 't' && text[10] != ' ')) return std::nullopt;
+  if (text.size() < 17 || text.size() > 35 || (text[10] != 'T' && text[10] != 't' && text[10] != ' ')) return std::nullopt;
   auto date = parse_date(text.substr(0, 10));
   if (!date) return std::nullopt;
   auto digits = [&](size_t at, size_t n, int& out) {
@@ -190,6 +190,14 @@ std::optional<Instant> parse_iso_instant(std::string_view text) {
   if (at < text.size() && text[at] == ':') {
     if (!digits(at + 1, 2, sec)) return std::nullopt;
     at += 3;
+    // A fraction of a second (JavaScript's toISOString writes .123): up to 9 digits, dropped —
+    // instants here are whole seconds.
+    if (at < text.size() && text[at] == '.') {
+      size_t d = at + 1;
+      while (d < text.size() && d - at <= 9 && text[d] >= '0' && text[d] <= '9') ++d;
+      if (d == at + 1 || (d < text.size() && text[d] >= '0' && text[d] <= '9')) return std::nullopt;
+      at = d;
+    }
   }
   if (h > 23 || m > 59 || sec > 59 || at >= text.size()) return std::nullopt;
   long long offset = 0;

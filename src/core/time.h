@@ -24,7 +24,8 @@ std::string iso_local(Instant t, std::string_view zone);
 // ISO 8601 in UTC, e.g. 2025-06-18T16:00:00Z
 std::string iso_utc(Instant t);
 // An ISO 8601 instant with its offset: "2025-06-18T16:00:00Z", "2025-06-19T00:00+08:00"
-// (seconds optional, a zone designator required: an instant without one is ambiguous).
+// (seconds optional, a fraction of a second allowed and dropped — "…T16:00:00.123Z" as
+// JavaScript writes it; a zone designator required: an instant without one is ambiguous).
 std::optional<Instant> parse_iso_instant(std::string_view text);
 // "2025-06-18 15:59 UTC": a record's time as lists show it (to the minute, in UTC).
 std::string utc_minute(Instant t);

@@ -161,10 +161,28 @@ void refresh_conflicts(store::Conn& c, const Round& round, long long now) {
   Pool pool = load_pool(c, round.call);
   auto entries = load_round_entries(c, round.id);
   ConflictRules rules{round.unit_conflicts};
+  // Index the entries by what can tie them to an expert, so only the pairs that share something
+  // are checked (500 experts × 2,000 entries would be a million pairs otherwise); the decision
+  // itself stays core's detect_conflicts.
+  std::map<std::string, std::set<size_t>> by_org, by_domain, by_unit;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    for (const auto& o : entries[i].organizations)
+      if (auto n = normalise_org_name(o); !n.empty()) by_org[n].insert(i);
+    if (auto d = email_domain(entries[i].owner_email); !d.empty()) by_domain[d].insert(i);
+    for (const auto& u : entries[i].units) by_unit[u].insert(i);
+  }
   for (const auto& x : pool.experts) {
     if (!x.accepted) continue;
     ExpertFacts ef{{x.organization}, x.email, pool.units[x.id]};
-    for (const auto& e : entries) {
+    std::set<size_t> candidates;
+    auto take = [&](const std::map<std::string, std::set<size_t>>& index, const std::string& key) {
+      if (auto it = index.find(key); it != index.end()) candidates.insert(it->second.begin(), it->second.end());
+    };
+    take(by_org, normalise_org_name(x.organization));
+    take(by_domain, email_domain(x.email));
+    for (const auto& u : ef.units) take(by_unit, u);
+    for (size_t i : candidates) {
+      const auto& e = entries[i];
       if (!pool.eligible(x, round.call, e.category)) continue;
       EntryFacts facts{e.organizations, e.owner_email, e.units};
       for (const auto& source : detect_conflicts(ef, facts, rules))
@@ -249,7 +267,7 @@ ScoreForm form_for(const Call& call, const std::string& category, const Round& r
   f.min = round.scale_min;
   f.max = round.scale_max;
   if (const Category* cat = call.category(category))
-    for (const auto& k : cat->criteria) f.criteria.push_back({k.slug, 1, false});
+    for (const auto& k : cat->criteria) f.criteria.push_back({k.slug, k.weight, k.comment_required});
   return f;
 }
 
@@ -536,6 +554,7 @@ Result<Round> create_round(Env& env, const Actor& actor, const std::string& call
   if (!bounded(in.title_zh, 200) || !bounded(in.title_en, 200)) e.fields["title"] = {"rule.too_long", {{"max", "200"}}};
   if (in.reviews_per_entry < 1 || in.reviews_per_entry > 50) e.fields["reviews_per_entry"] = {"rule.reviews_per_entry", {}};
   if (!in.deadline) e.fields["deadline"] = {"rule.instant", {}};
+  else if (*in.deadline <= env.now()) e.fields["deadline"] = {"rule.round_deadline_past", {}};
   if (in.visibility != "never" && in.visibility != "after_submit" && in.visibility != "always")
     e.fields["visibility"] = {"rule.visibility", {}};
   if (in.scale_min >= in.scale_max || in.scale_min < 0 || in.scale_max > 100) e.fields["scale"] = {"rule.scale_order", {}};
@@ -628,8 +647,13 @@ Status add_conflict(Env& env, const Actor& actor, const std::string& round_id, c
            "(?, ?, ?, 'organiser', ?, ?, ?) ON CONFLICT (round_id, expert_id, entry_id, source) DO UPDATE SET "
            "lifted_at = NULL, lifted_by = NULL, lift_reason = NULL, reason = excluded.reason",
            {round_id, expert_id, entry_id, std::string(trim(reason)), actor.id, now});
-    c.exec("DELETE FROM reviews WHERE round_id = ? AND expert_id = ? AND entry_id = ? AND status <> 'submitted'",
-           {round_id, expert_id, entry_id});
+    // A conflicted expert never reads the entry, and their review never counts: withdrawn, even
+    // a submitted one (its scores stay in the audit line).
+    for (const auto& r : c.query("SELECT id, status, scores FROM reviews WHERE round_id = ? AND expert_id = ? AND entry_id = ?",
+                                 {round_id, expert_id, entry_id}))
+      store::audit(c, now, actor.id, "review_withdraw", "review", r.str(0),
+                   json{{"status", r.str(1)}, {"scores", json::parse(r.str(2), nullptr, false)}, {"reason", "conflict"}}.dump());
+    c.exec("DELETE FROM reviews WHERE round_id = ? AND expert_id = ? AND entry_id = ?", {round_id, expert_id, entry_id});
     store::audit(c, now, actor.id, "conflict_add", "round", round_id,
                  json{{"expert", expert_id}, {"submission", entry_id}, {"reason", reason}}.dump());
     return Ok{};
@@ -807,6 +831,15 @@ Result<int> apply_proposal(Env& env, const Actor& actor, const std::string& roun
       if (conflicted(c, round_id, expert, entry)) continue;
       if (c.query_one("SELECT 1 FROM reviews WHERE round_id = ? AND entry_id = ? AND expert_id = ?", {round_id, entry, expert}))
         continue;
+      // Reviews assigned by hand since the proposal count too: neither the entry's k nor the
+      // expert's load is exceeded by applying it.
+      if (c.query_one("SELECT COUNT(*) FROM reviews WHERE round_id = ? AND entry_id = ?", {round_id, entry})->num(0) >=
+          round->reviews_per_entry)
+        continue;
+      auto load = c.query_one("SELECT x.max_load, (SELECT COUNT(*) FROM reviews r WHERE r.round_id = ? AND r.expert_id = x.id) "
+                              "FROM experts x WHERE x.id = ?",
+                              {round_id, expert});
+      if (!load || load->num(1) >= load->num(0)) continue;
       c.exec("INSERT INTO reviews (id, round_id, entry_id, expert_id, assigned_by, assigned_at, updated_at) VALUES "
              "(?, ?, ?, ?, ?, ?, ?)",
              {crypto::random_id(), round_id, entry, expert, "proposal:" + proposal_id, now, now});
@@ -1034,9 +1067,13 @@ Status reopen_review(Env& env, const Actor& actor, const std::string& review_id)
   if (auto st = can_manage_calls(actor); !st) return st.error();
   long long now = unix_seconds(env.now());
   return in_write(env, [&](store::Conn& c) -> Status {
-    auto r = c.query_one("SELECT status FROM reviews WHERE id = ?", {review_id});
+    auto r = c.query_one("SELECT status, round_id FROM reviews WHERE id = ?", {review_id});
     if (!r) return review_not_found();
     if (r->str(0) != "submitted") return Error::make(Code::conflict, "error.review_not_submitted");
+    // Reopened after the deadline it could never be submitted again and would silently leave the
+    // ranking: refused, with the reason.
+    if (auto round = load_round(c, r->str(1)); round && now >= unix_seconds(round->deadline))
+      return Error::make(Code::deadline_passed, "error.reopen_after_deadline");
     c.exec("UPDATE reviews SET status = 'draft', submitted_at = NULL, updated_at = ? WHERE id = ?", {now, review_id});
     store::audit(c, now, actor.id, "review_reopen", "review", review_id);
     return Ok{};
@@ -1048,6 +1085,9 @@ std::vector<OtherReview> visible_other_reviews(Env& env, const Review& mine) {
   auto round = load_round(*c, mine.round);
   std::vector<OtherReview> out;
   if (!round || round->visibility == "never") return out;
+  // Nothing of the entry before the expert has declared no conflict: other experts' reviews
+  // speak of it (a conflicted expert would read them before declaring).
+  if (mine.status == "assigned") return out;
   if (round->visibility == "after_submit" && mine.status != "submitted") return out;
   auto call = find_call(env, mine.call);
   std::optional<ScoreForm> form;
@@ -1115,17 +1155,20 @@ Result<std::vector<RankedEntry>> round_ranking(Env& env, const Actor& actor, con
     auto t = review_total(form_for(d->call, category_of[r.entry], d->round), r.scores);
     if (t) totals.push_back({r.id, r.entry, r.expert, {{"total", t->total}}});
   }
-  std::vector<RankEntry> rank_in;
+  // Entries compete within their category (an achievement type, a domain): ranks restart in each,
+  // in the call's order of categories, exactly as the explanation ranks one entry.
   std::map<std::string, const RoundEntry*> by_id;
-  for (const auto& e : d->entries)
-    if (category.empty() || e.category == category) {
-      rank_in.push_back({e.id, e.receipt});
-      by_id[e.id] = &e;
-    }
+  for (const auto& e : d->entries) by_id[e.id] = &e;
   std::vector<RankedEntry> out;
-  for (auto& row : rank_entries(total_form, rank_in, totals)) {
-    const RoundEntry& e = *by_id[row.entry];
-    out.push_back({e.id, e.receipt, e.title_zh, e.title_en, e.category, row});
+  for (const auto& cat : d->call.categories) {
+    if (!category.empty() && cat.slug != category) continue;
+    std::vector<RankEntry> rank_in;
+    for (const auto& e : d->entries)
+      if (e.category == cat.slug) rank_in.push_back({e.id, e.receipt});
+    for (auto& row : rank_entries(total_form, rank_in, totals)) {
+      const RoundEntry& e = *by_id[row.entry];
+      out.push_back({e.id, e.receipt, e.title_zh, e.title_en, e.category, row});
+    }
   }
   return out;
 }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/assignment.h"
+#include "core/call.h"
 #include "core/entry.h"
 #include "core/result.h"
 #include "core/scoring.h"
@@ -206,6 +207,21 @@ struct Progress {
   std::vector<PerEntry> entries;
 };
 Result<Progress> round_progress(Env& env, const Actor& actor, const std::string& round_id);
+// Every review of the round, whatever its status, with its scores (service/review_scores.cpp).
+struct ScoreSheetRow {
+  std::string receipt, category, expert_name, expert_email, status;
+  Text title;
+  ReviewInput input;
+  std::optional<double> total;
+  std::optional<Instant> submitted_at;
+};
+struct ScoreSheet {
+  Call call;
+  Text round_title;
+  std::vector<std::string> criteria;  // every criterion slug of the call's categories, in order
+  std::vector<ScoreSheetRow> rows;
+};
+Result<ScoreSheet> round_scores(Env& env, const Actor& actor, const std::string& round_id);
 // A reminder to every expert of the round with reviews not submitted (one click; optional mail).
 Result<int> remind_experts(Env& env, const Actor& actor, const std::string& round_id);
 

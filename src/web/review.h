@@ -11,6 +11,7 @@ namespace laurel::web {
 
 void add_review_api_routes(Router& r);
 void add_review_page_routes(Router& r);
+void add_review_export_routes(Router& r);  // the round's scores as XLSX (web/review_exports.cpp)
 
 nlohmann::json expert_json(const service::Expert& x);
 nlohmann::json review_summary_json(const service::Review& r);  // id, round, submission, titles, status…

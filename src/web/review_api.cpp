@@ -87,6 +87,7 @@ std::optional<ReviewInput> review_input_of(const json& j, Error& e) {
       e.fields["comments"] = {"rule.comments_object", {}};
     } else {
       for (auto it = j["comments"].begin(); it != j["comments"].end(); ++it) {
+        if (it.value().is_null()) continue;
         if (!it.value().is_string()) e.fields["comments." + it.key()] = {"rule.string", {}};
         else in.comments[it.key()] = it.value().get<std::string>();
       }
@@ -367,7 +368,7 @@ void add_review_api_routes(Router& r) {
     return ok({{"conflicts", out}});
   });
   r.add("POST", "/api/v1/admin/rounds/{round}/conflicts/lift",
-        {.anonymous = 401, .owner = 403, .other = 403, .organiser = 404, .recommender = 403, .expert = 403}, [](Ctx& ctx) {
+        {.anonymous = 401, .owner = 403, .other = 403, .organiser = 200, .recommender = 403, .expert = 403}, [](Ctx& ctx) {
           if (auto gate = organiser_gate(ctx)) return std::move(*gate);
           auto b = body_json(ctx);
           if (auto* res = std::get_if<Response>(&b)) return *res;
@@ -378,7 +379,7 @@ void add_review_api_routes(Router& r) {
           return ok({{"lifted", true}});
         });
   r.add("PUT", "/api/v1/admin/rounds/{round}/bids",
-        {.anonymous = 401, .owner = 403, .other = 403, .organiser = 422, .recommender = 403, .expert = 403}, [](Ctx& ctx) {
+        {.anonymous = 401, .owner = 403, .other = 403, .organiser = 200, .recommender = 403, .expert = 403}, [](Ctx& ctx) {
           if (auto gate = organiser_gate(ctx)) return std::move(*gate);
           auto b = body_json(ctx);
           if (auto* res = std::get_if<Response>(&b)) return *res;
@@ -406,7 +407,7 @@ void add_review_api_routes(Router& r) {
                {"short", short_list}});
   });
   r.add("POST", "/api/v1/admin/rounds/{round}/assignment/apply",
-        {.anonymous = 401, .owner = 403, .other = 403, .organiser = 422, .recommender = 403, .expert = 403}, [](Ctx& ctx) {
+        {.anonymous = 401, .owner = 403, .other = 403, .organiser = 200, .recommender = 403, .expert = 403}, [](Ctx& ctx) {
           if (auto gate = organiser_gate(ctx)) return std::move(*gate);
           auto b = body_json(ctx);
           if (auto* res = std::get_if<Response>(&b)) return *res;
@@ -439,7 +440,7 @@ void add_review_api_routes(Router& r) {
     return ok({{"assigned", made}, {"lines", out}});
   });
   r.add("POST", "/api/v1/admin/reviews/{id}/reopen",
-        {.anonymous = 401, .owner = 403, .other = 403, .organiser = 409, .recommender = 403, .expert = 403}, [](Ctx& ctx) {
+        {.anonymous = 401, .owner = 403, .other = 403, .organiser = 200, .recommender = 403, .expert = 403}, [](Ctx& ctx) {
           if (auto gate = organiser_gate(ctx)) return std::move(*gate);
           auto st = service::reopen_review(ctx.env, ctx.actor, ctx.req.param("id"));
           if (!st) return answer_error(ctx, st.error());
@@ -526,11 +527,30 @@ void add_review_api_routes(Router& r) {
           auto b = body_json(ctx);
           if (auto* res = std::get_if<Response>(&b)) return *res;
           // Whose review it is is decided before the body is judged: another's is 404 whatever it holds.
-          if (auto mine = service::get_review(ctx.env, ctx.actor, ctx.req.param("id")); !mine) return answer_error(ctx, mine.error());
+          auto mine = service::get_review(ctx.env, ctx.actor, ctx.req.param("id"));
+          if (!mine) return answer_error(ctx, mine.error());
           Error e = Error::make(Code::invalid, "error.invalid");
-          auto in = review_input_of(std::get<json>(b), e);
+          const json& j = std::get<json>(b);
+          auto in = review_input_of(j, e);
           if (!in) return answer_error(ctx, e);
-          auto x = service::save_review(ctx.env, ctx.actor, ctx.req.param("id"), *in);
+          // A merge patch (as PATCH /submissions/{id}): the parts given replace those parts, a
+          // score or comment given as null is removed, the parts not given stay (autosave of one
+          // field does not wipe the others).
+          ReviewInput merged = mine->input;
+          auto merge_map = [&](const char* key, auto& into, const auto& from) {
+            if (!j.contains(key)) return;
+            if (j[key].is_null()) return into.clear();
+            for (auto it = j[key].begin(); it != j[key].end(); ++it) {
+              if (it.value().is_null()) into.erase(it.key());
+              else into[it.key()] = from.at(it.key());
+            }
+          };
+          merge_map("scores", merged.scores, in->scores);
+          merge_map("comments", merged.comments, in->comments);
+          if (j.contains("comment")) merged.comment = in->comment;
+          if (j.contains("recommendation")) merged.recommendation = in->recommendation;
+          if (j.contains("confidence")) merged.confidence = in->confidence;
+          auto x = service::save_review(ctx.env, ctx.actor, ctx.req.param("id"), merged);
           if (!x) return answer_error(ctx, x.error());
           return ok(review_json(ctx, *x, false));
         });

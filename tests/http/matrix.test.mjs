@@ -1,9 +1,11 @@
 // Route × role × object matrix (issue 9): every route of the router's own table (`laurel routes
 // --json`), for every role (anonymous, applicant A = owner, applicant B = other, recommender =
-// a manager of unit U, organiser), on applicant A's objects — and, for unit routes, on a unit U
-// made by the organiser and managed by the recommender (issue 12) — answers the status declared
-// next to the route (web/access.h). A route without a declaration, or a role without a status,
-// fails here by name.
+// a manager of unit U, expert = an expert of the pool with a review of A's submitted entry in a
+// round, no conflict declared, organiser), on applicant A's objects — and, for unit routes, on a
+// unit U made by the organiser and managed by the recommender (issue 12); for review routes
+// (issue 13), on a round over A's submitted entry and the expert's review of it — answers the
+// status declared next to the route (web/access.h). A route without a declaration, or a role
+// without a status, fails here by name.
 //
 // Requests are well-formed — valid CSRF token, a sensible body — so the status is decided by
 // permission. Reads share one set of A's objects; each change gets a fresh set, sent by the
@@ -14,13 +16,13 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import {
   startServer, newApplicant, adminClient, Client, createDraft, fullAwardFields, getCall, accountBody,
-  callToml, shanghaiLocal, uniqueEmail, BIN, REPO, AWARD, APPLICANT_PASSWORD, ADMIN_EMAIL, ADMIN_PASSWORD,
+  callToml, shanghaiLocal, uniqueEmail, criteriaSlugs, BIN, REPO, AWARD, APPLICANT_PASSWORD, ADMIN_EMAIL, ADMIN_PASSWORD,
 } from './harness.mjs';
 import { TUS, OCTETS, encodeMetadata, mustCreate, uploadFile, waitMaterial } from './tus.mjs';
 import { pngBytes, pdfBytes } from './fixtures.mjs';
 
 /** The roles the test can act as, in the order each route is tried (the owner last). */
-const ROLES = ['anonymous', 'other', 'recommender', 'organiser', 'owner'];
+const ROLES = ['anonymous', 'other', 'recommender', 'expert', 'organiser', 'owner'];
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 const OWNER_PASSWORD = 'Owner-A-2025-pass';
 
@@ -58,6 +60,7 @@ describe('route × role × object matrix', () => {
   const table = routeTable();
   let server;
   let category;
+  let criteria; // of the category: the review form's keys
   const actors = {}; // role → { client, email, password } (anonymous: client only)
   let shared; // A's objects for reads
 
@@ -81,7 +84,17 @@ describe('route × role × object matrix', () => {
     actors.anonymous = { client: anon };
     const call = await getCall(a, AWARD);
     category = call.categories[0].slug;
-    shared = await objects(new Set(['draft', 'submitted', 'material', 'upload', 'unit']), { processed: true });
+    criteria = criteriaSlugs(call, category);
+    // The expert: invited by the organiser into the pool, an account like B accepting; each round
+    // the test makes over A's submitted entry assigns them by hand, and they declare no conflict.
+    const expertEmail = uniqueEmail('matrix-expert');
+    const invited = await org.post('/admin/experts', { email: expertEmail, name: 'Matrix Expert', organization: 'Matrix Review Lab' });
+    if (invited.status !== 201) throw new Error(`POST /api/v1/admin/experts failed: ${invited.status} ${invited.text.slice(0, 300)}`);
+    const ex = await newApplicant(server, { email: expertEmail });
+    const accepted = await ex.post(`/invitations/${invited.body.token}/accept`, {});
+    if (accepted.status !== 200) throw new Error(`the expert cannot accept: ${accepted.status} ${accepted.text.slice(0, 300)}`);
+    actors.expert = { client: ex, email: ex.email, password: APPLICANT_PASSWORD, id: invited.body.id };
+    shared = await objects(new Set(['draft', 'submitted', 'material', 'upload', 'unit', 'round', 'review']), { processed: true });
   });
 
   after(async () => {
@@ -139,6 +152,43 @@ describe('route × role × object matrix', () => {
       o.submitted = s.id;
       o.receipt = res.body.receipt;
     }
+    if (needs.has('round')) { // a round over A's submitted entry (made above)
+      const org = actors.organiser.client;
+      const made = await org.post(`/admin/calls/${AWARD}/rounds`, {
+        title: { zh: '矩阵轮次', en: 'Matrix round' }, reviews_per_entry: 3,
+        deadline: new Date(Date.now() + 30 * 86400_000).toISOString().replace(/\.\d{3}Z$/, 'Z'), entries: [o.submitted],
+      });
+      if (made.status !== 201) throw new Error(`POST /api/v1/admin/calls/{slug}/rounds failed: ${made.status} ${made.text.slice(0, 300)}`);
+      o.round = made.body.id;
+    }
+    if (needs.has('review')) { // the expert's review of A's submitted entry, no conflict declared
+      const org = actors.organiser.client;
+      const ex = actors.expert.client;
+      const made = await org.post(`/admin/rounds/${o.round}/assignments`, { submission: o.submitted, expert: actors.expert.id });
+      if (made.status !== 201) throw new Error(`POST /api/v1/admin/rounds/{round}/assignments failed: ${made.status} ${made.text.slice(0, 300)}`);
+      o.review = made.body.id;
+      const declared = await ex.post(`/reviews/${o.review}/declare`, { conflict: false });
+      if (declared.status !== 200) throw new Error(`the expert cannot declare: ${declared.status} ${declared.text.slice(0, 300)}`);
+      if (needs.has('complete') || needs.has('reviewSubmitted')) { // every part filled in
+        const scores = Object.fromEntries(criteria.map((c) => [c, 7]));
+        const saved = await ex.patch(`/reviews/${o.review}`, { scores, recommendation: 'support', confidence: 2, comment: 'Matrix review' });
+        if (saved.status !== 200) throw new Error(`the expert cannot save: ${saved.status} ${saved.text.slice(0, 300)}`);
+      }
+      if (needs.has('reviewSubmitted')) {
+        const sent = await ex.post(`/reviews/${o.review}/submit`, {});
+        if (sent.status !== 200) throw new Error(`the expert cannot submit: ${sent.status} ${sent.text.slice(0, 300)}`);
+      }
+    }
+    if (needs.has('proposal')) { // a stored proposal of the round (not applied)
+      const p = await actors.organiser.client.post(`/admin/rounds/${o.round}/assignment/proposal`, {});
+      if (p.status !== 200) throw new Error(`POST /api/v1/admin/rounds/{round}/assignment/proposal failed: ${p.status} ${p.text.slice(0, 300)}`);
+      o.proposal = p.body.id;
+    }
+    if (needs.has('conflict')) { // the organiser's conflict between the expert and A's submitted entry
+      const k = await actors.organiser.client.post(`/admin/rounds/${o.round}/conflicts`,
+        { expert: actors.expert.id, submission: o.submitted, reason: 'Matrix conflict' });
+      if (k.status !== 201) throw new Error(`POST /api/v1/admin/rounds/{round}/conflicts failed: ${k.status} ${k.text.slice(0, 300)}`);
+    }
     if (needs.has('unit')) { // U: made by the organiser, the recommender invited as its manager and accepting
       const org = actors.organiser.client;
       const rec = actors.recommender.client;
@@ -156,7 +206,13 @@ describe('route × role × object matrix', () => {
   /** Which of A's objects a route's path parameter stands for (null: the test does not know). */
   function paramObject(method, pattern, name) {
     if (name === 'slug' || name === 'code' || name === 'file' || name === 'token') return name;
+    if (name === 'round') return 'round'; // a round over A's submitted entry
     if (name !== 'id') return null;
+    // Expert review (API and pages): {id} of the expert's review, of A's entry ranked in a round,
+    // of the expert in the pool.
+    if (/^\/(api\/v1\/)?(admin\/)?reviews\/\{id\}/.test(pattern)) return 'review';
+    if (/^\/(api\/v1\/)?admin\/rounds\/\{round\}\/[a-z-]+\/\{id\}/.test(pattern)) return 'submitted';
+    if (/^\/(api\/v1\/)?(admin\/)?experts?\/\{id\}/.test(pattern)) return 'expert';
     if (/^\/(api\/v1\/)?admin\/mail\/\{id\}/.test(pattern)) return 'mail';
     if (pattern.startsWith('/uploads/')) return 'upload';
     if (/^\/(api\/v1\/)?account\/sessions\/\{id\}/.test(pattern)) return 'session';
@@ -178,6 +234,15 @@ describe('route × role × object matrix', () => {
       if (what === null) throw new Error(`the matrix test does not know what {${name}} stands for in ${route.pattern}: teach paramObject()`);
       needs.add(what);
     }
+    // A round is over A's submitted entry, a review in a round; what a change needs to be well-formed.
+    if (needs.has('review')) needs.add('round');
+    if (needs.has('round')) needs.add('submitted');
+    if (!SAFE.has(route.method)) {
+      if (/\/reviews\/\{id\}\/submit$/.test(route.pattern)) needs.add('complete');
+      if (/\/admin\/reviews\/\{id\}\/reopen$/.test(route.pattern)) needs.add('reviewSubmitted');
+      if (/\/rounds\/\{round\}\/(assignment\/)?apply$/.test(route.pattern)) needs.add('proposal');
+      if (/\/rounds\/\{round\}\/conflicts\/lift$/.test(route.pattern)) needs.add('conflict');
+    }
     return needs;
   }
 
@@ -189,6 +254,7 @@ describe('route × role × object matrix', () => {
       if (what === 'file') return route.pattern.startsWith('/static/vendor/') ? 'tus.min.js' : 'app.css';
       if (what === 'upload') return o.upload.slice('/uploads/'.length);
       if (what === 'token') return 'made-up-token-0123456789'; // no such link: 410 for everyone
+      if (what === 'expert') return actors.expert.id;
       return o[what];
     });
   }
@@ -256,6 +322,33 @@ describe('route × role × object matrix', () => {
       case 'POST /api/v1/units/{id}/endorsements': body = json({ receipt: o.receipt, text: 'Endorsed by the matrix test' }); break;
       case 'POST /api/v1/units/{id}/reminders/preview':
       case 'POST /api/v1/units/{id}/reminders': body = json({ call: AWARD }); break;
+      // Expert review (issue 13): the expert is the one of the test, the entry A's submitted one.
+      case 'POST /api/v1/admin/experts': body = json({ email: uniqueEmail('invited-expert'), name: 'Invited Expert' }); break;
+      case 'POST /api/v1/admin/experts.csv':
+        headers['Content-Type'] = 'text/csv';
+        body = `email,name\n${uniqueEmail('csv-expert')},CSV Expert\n`;
+        break;
+      case 'PATCH /api/v1/expert/profile': body = json({ bio: 'Edited by the matrix test' }); break;
+      case 'POST /api/v1/admin/calls/{slug}/committees': // with the expert, who stays eligible for the category
+        body = json({ category, name_zh: '矩阵委员会', name_en: 'Matrix committee', experts: [actors.expert.id] });
+        break;
+      case 'POST /api/v1/admin/calls/{slug}/rounds':
+        body = json({ title: { zh: '矩阵轮次', en: 'Matrix round' }, reviews_per_entry: 1,
+          deadline: new Date(Date.now() + 30 * 86400_000).toISOString().replace(/\.\d{3}Z$/, 'Z'), entries: 'submitted' });
+        break;
+      case 'POST /api/v1/admin/rounds/{round}/conflicts':
+      case 'POST /api/v1/admin/rounds/{round}/conflicts/lift':
+        body = json({ expert: actors.expert.id, submission: o.submitted, reason: 'Matrix reason' });
+        break;
+      case 'PUT /api/v1/admin/rounds/{round}/bids': body = json({ expert: actors.expert.id, submission: o.submitted, bid: 'eager' }); break;
+      case 'POST /api/v1/admin/rounds/{round}/assignment/apply': body = json({ proposal: o.proposal }); break;
+      case 'POST /api/v1/admin/rounds/{round}/assignments': body = json({ submission: o.submitted, expert: actors.expert.id }); break;
+      case 'POST /api/v1/admin/rounds/{round}/assignments.csv':
+        headers['Content-Type'] = 'text/csv';
+        body = `receipt,email\n${o.receipt},${actors.expert.email}\n`;
+        break;
+      case 'POST /api/v1/reviews/{id}/declare': body = json({ conflict: false }); break;
+      case 'PATCH /api/v1/reviews/{id}': body = json({ scores: { [criteria[0]]: 7 }, comment: 'Saved by the matrix test' }); break;
       default:
         if (SAFE.has(route.method)) break;
         if (route.pattern.startsWith('/api/')) body = json({});
@@ -265,6 +358,18 @@ describe('route × role × object matrix', () => {
           body = form({
             name_zh: '矩阵单位', name_en: 'Matrix unit', kind: 'other', email: uniqueEmail('invitee'), role: 'member',
             call: AWARD, expires_at: '', max_uses: '', receipt: o.receipt || '', text: 'Endorsed by the matrix test',
+          });
+        } else if (/^\/(expert|reviews)(\/|$)|^\/admin\/(experts|rounds|reviews)(\/|$)|^\/admin\/calls\/\{slug\}\/(rounds|committees)/.test(route.pattern)) {
+          // Review pages (web/review_pages.cpp): the fields of the API and of the pages' forms
+          // (entries by receipt, the deadline in the call's zone), each page taking its own.
+          body = form({
+            email: uniqueEmail('invited-expert'), name: 'Matrix Expert', organization: 'Matrix Review Lab', country: 'GB',
+            expertise: 'routing', bio: '', max_load: '10', title_zh: '矩阵轮次', title_en: 'Matrix round',
+            reviews_per_entry: '1', deadline: shanghaiLocal(new Date(Date.now() + 30 * 86400_000)).slice(0, 16).replace(' ', 'T'),
+            visibility: 'after_submit', scale_min: '1', scale_max: '10', entries: 'submitted', expert: actors.expert.id,
+            submission: o.submitted || '', receipt: o.receipt || '', reason: 'Matrix reason', bid: 'eager',
+            proposal: o.proposal || '', conflict: '0', csv: `${o.receipt || ''},${actors.expert.email}`,
+            comment: 'Saved by the matrix test',
           });
         } else body = form({});
     }

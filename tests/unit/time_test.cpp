@@ -260,12 +260,15 @@ TEST(ParseIsoInstant, TakesZOrAnOffsetAndOptionalSeconds) {
   EXPECT_EQ(parse_iso_instant("2025-06-19T00:00+08:00"), t);
   EXPECT_EQ(parse_iso_instant("2025-06-18T12:30:00-03:30"), t);
   EXPECT_EQ(iso_utc(*parse_iso_instant("2025-06-18T23:59:59+08:00")), "2025-06-18T15:59:59Z");
+  EXPECT_EQ(parse_iso_instant("2025-06-18T16:00:00.123Z"), t);  // as JavaScript writes it
+  EXPECT_EQ(parse_iso_instant("2025-06-18T16:00:00.999999999+00:00"), t);
 }
 
 TEST(ParseIsoInstant, RefusesWhatIsNotOneInstant) {
   for (const char* bad : {"", "2025-06-18", "2025-06-18T16:00:00", "2025-06-18T16:00:00+8", "2025-02-30T00:00Z",
                           "2025-06-18T24:00Z", "2025-06-18T16:60Z", "2025-06-18T16:00:00+15:00", "2025-06-18X16:00Z",
-                          "2025-06-18T16:00:00Zjunk", "tomorrow"})
+                          "2025-06-18T16:00:00Zjunk", "tomorrow", "2025-06-18T16:00:00.Z",
+                          "2025-06-18T16:00:00.1234567890Z", "2025-06-18T16:00.5Z"})
     EXPECT_FALSE(parse_iso_instant(bad)) << bad;
 }
 
