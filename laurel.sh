@@ -12,7 +12,7 @@ BUILD_PACKAGES=(build-essential cmake ninja-build ccache pkg-config git ca-certi
   libboost1.81-dev libboost-url1.81-dev libsqlite3-dev nlohmann-json3-dev libkainjow-mustache-dev
   libcli11-dev libtomlplusplus-dev libspdlog-dev libhowardhinnant-date-dev libsodium-dev libicu-dev
   iso-codes tzdata libgtest-dev libjemalloc-dev libmagic-dev libssl-dev libpq-dev liboath-dev libqrencode-dev
-  libcurl4-openssl-dev libxlsxwriter-dev libxapian-dev liblemon-dev libglpk-dev ffmpeg libvips-tools)
+  libcurl4-openssl-dev libxlsxwriter-dev libzip-dev libpugixml-dev libxapian-dev liblemon-dev libglpk-dev ffmpeg libvips-tools)
 TEST_PACKAGES=(chromium fonts-noto-cjk sqlite3 curl wrk nginx-light postgresql-15 postgresql-client-15 time
   clang-16 libclang-rt-16-dev llvm-16 python3-aiosmtpd openssl)  # fuzz/run.sh: libFuzzer, sanitizers, llvm-symbolizer
 

@@ -11,8 +11,8 @@ cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-30}
 build=${FUZZ_BUILD_DIR:-build-fuzz}
 # target:max_len — inputs as large as the real ones (the call file is 41 KB; request heads up to
-# the server's 16 KiB limit and a little body).
-all_targets=(http_request:20000 tus_headers:1024 entry_json:8192 form:4096 call_file:65536 range:512 filename:1024)
+# the server's 16 KiB limit and a little body; a small .xlsx is 5–10 KB).
+all_targets=(http_request:20000 tus_headers:1024 entry_json:8192 form:4096 call_file:65536 range:512 filename:1024 xlsx_read:32768)
 
 cxx=${FUZZ_CXX:-}
 if [ -z "$cxx" ]; then

@@ -8,6 +8,7 @@
 
 #include "core/conflicts.h"
 #include "core/spreadsheet.h"
+#include "infra/xlsx_read.h"
 #include "infra/affinity.h"
 #include "infra/crypto.h"
 #include "infra/mail_message.h"
@@ -327,11 +328,38 @@ Result<ExpertInvited> invite_expert(Env& env, const Actor& actor, const ExpertIn
   });
 }
 
+namespace {
+Result<std::vector<ExpertImportLine>> import_experts(Env& env, const Actor& actor, const std::vector<CsvRow>* rows);
+}
+
 Result<std::vector<ExpertImportLine>> import_experts_csv(Env& env, const Actor& actor, const std::string& csv) {
   if (auto st = can_manage_calls(actor); !st) return st.error();
   if (csv.size() > (4 << 20)) return invalid("csv", "rule.too_long", {{"max", std::to_string(4 << 20)}});
   auto rows = parse_csv(csv, 5001, 20);
   if (!rows) return invalid("csv", "rule.csv_malformed");
+  return import_experts(env, actor, &*rows);
+}
+
+Result<std::vector<ExpertImportLine>> import_experts_xlsx(Env& env, const Actor& actor, const std::string& bytes) {
+  if (auto st = can_manage_calls(actor); !st) return st.error();
+  if (bytes.size() > (16 << 20)) return invalid("xlsx", "rule.too_long", {{"max", std::to_string(16 << 20)}});
+  std::string why;
+  xlsx::ReadLimits limits;
+  limits.max_rows = 5001;
+  limits.max_columns = 20;
+  auto sheet = xlsx::read_first_sheet(bytes, limits, &why);
+  if (!sheet) return invalid("xlsx", "rule.xlsx_unreadable", {{"reason", why}});
+  std::vector<CsvRow> rows;
+  for (size_t i = 0; i < sheet->size(); ++i) {
+    const auto& cells = (*sheet)[i];
+    if (std::all_of(cells.begin(), cells.end(), [](const std::string& v) { return trim(v).empty(); })) continue;
+    rows.push_back({int(i + 1), cells});
+  }
+  return import_experts(env, actor, &rows);
+}
+
+namespace {
+Result<std::vector<ExpertImportLine>> import_experts(Env& env, const Actor& actor, const std::vector<CsvRow>* rows) {
   if (rows->empty()) return invalid("csv", "rule.csv_header");
   std::map<std::string, size_t> col;
   for (size_t i = 0; i < (*rows)[0].fields.size(); ++i) {
@@ -400,6 +428,7 @@ Result<std::vector<ExpertImportLine>> import_experts_csv(Env& env, const Actor& 
   }
   return out;
 }
+}  // namespace
 
 Result<Expert> expert_invitation(Env& env, const std::string& token) {
   if (token.size() < 20 || token.size() > 100) return Error::make(Code::token_expired, "error.token_expired");

@@ -40,7 +40,7 @@ struct ExpertInvited {
   std::string id, token;
 };
 Result<ExpertInvited> invite_expert(Env& env, const Actor& actor, const ExpertInvite& in);
-// Many invitations from a CSV list with a header line naming its columns (any order): email,
+// Many invitations from a list (CSV, or an XLSX sheet) with a header line naming its columns (any order): email,
 // name, organization, country, expertise, bio, calls, categories (slugs separated by ";"),
 // max_load. Each line is invited on its own (a bad line does not stop the others); a line whose
 // address already has an expert is skipped. Per line: the expert id and token, or the error.
@@ -51,6 +51,8 @@ struct ExpertImportLine {
   std::optional<Error> error;
 };
 Result<std::vector<ExpertImportLine>> import_experts_csv(Env& env, const Actor& actor, const std::string& csv);
+// The same from the first sheet of an .xlsx file (its first row the header).
+Result<std::vector<ExpertImportLine>> import_experts_xlsx(Env& env, const Actor& actor, const std::string& bytes);
 // The expert invitation behind a token (token_expired when used, expired or unknown).
 Result<Expert> expert_invitation(Env& env, const std::string& token);
 // The signed-in account becomes that expert (conflict when it is already another expert).

@@ -150,6 +150,7 @@ void add_routes(Router& r) {
   add_unit_export_routes(r);
   add_review_api_routes(r);
   add_review_export_routes(r);
+  add_review_page_routes(r);
   constexpr Access everyone{.anonymous = 200, .owner = 200, .other = 200, .organiser = 200};
   r.add("GET", "/static/{file}", everyone, [](Ctx& ctx) { return static_file(ctx, "static/"); });
   r.add("GET", "/static/vendor/{file}", everyone, [](Ctx& ctx) { return static_file(ctx, "static/vendor/"); });

@@ -36,14 +36,20 @@ json layout_view(Ctx& ctx, const std::string& title) {
          {"demo", ctx.env.demo_since.has_value()},
          {"next", http::url_encode(current_path(ctx))}};
   if (ctx.flash.rfind("flash.", 0) == 0) l["flash"] = ctx.tr(ctx.flash);
-  // "My units" for an account that belongs to a recommending unit (organisers have "Units"):
-  // one small query, only when signed in.
-  if (ctx.actor.signed_in() && !ctx.actor.organiser()) {
+  // "My units" for an account that belongs to a recommending unit (organisers have "Units") and
+  // "Reviews" for an expert of the pool: one small query, only when signed in.
+  if (ctx.actor.signed_in()) {
     try {
       auto c = ctx.env.db.acquire();
-      l["has_units"] = !service::unit_roles(*c, ctx.actor.id).empty();
+      auto r = c->query_one("SELECT (SELECT COUNT(*) FROM unit_members WHERE user_id = ?), "
+                            "(SELECT COUNT(*) FROM experts WHERE user_id = ? AND accepted_at IS NOT NULL)",
+                            {ctx.actor.id, ctx.actor.id});
+      if (r) {
+        l["has_units"] = !ctx.actor.organiser() && r->num(0) > 0;
+        l["has_reviews"] = r->num(1) > 0;
+      }
     } catch (...) {
-      // the page (an error page, perhaps while the database is away) is shown without the link
+      // the page (an error page, perhaps while the database is away) is shown without the links
     }
   }
   return l;

@@ -109,6 +109,20 @@ std::optional<ReviewInput> review_input_of(const json& j, Error& e) {
   return in;
 }
 
+Response import_answer(Ctx& ctx, const Result<std::vector<service::ExpertImportLine>>& lines) {
+  if (!lines) return answer_error(ctx, lines.error());
+  json out = json::array();
+  int invited = 0;
+  for (const auto& l : *lines) {
+    json row{{"line", l.line}, {"email", l.email}};
+    if (l.error) row["error"] = error_body(ctx, *l.error)["error"];
+    else if (l.skipped) row["skipped"] = true;
+    else row["id"] = l.id, row["token"] = l.token, ++invited;
+    out.push_back(row);
+  }
+  return ok({{"invited", invited}, {"lines", out}});
+}
+
 }  // namespace
 
 json expert_json(const service::Expert& x) {
@@ -212,18 +226,11 @@ void add_review_api_routes(Router& r) {
         });
   r.add("POST", "/api/v1/admin/experts.csv", organiser_only, [](Ctx& ctx) {
     if (auto gate = organiser_gate(ctx)) return std::move(*gate);
-    auto lines = service::import_experts_csv(ctx.env, ctx.actor, ctx.req.body);
-    if (!lines) return answer_error(ctx, lines.error());
-    json out = json::array();
-    int invited = 0;
-    for (const auto& l : *lines) {
-      json row{{"line", l.line}, {"email", l.email}};
-      if (l.error) row["error"] = error_body(ctx, *l.error)["error"];
-      else if (l.skipped) row["skipped"] = true;
-      else row["id"] = l.id, row["token"] = l.token, ++invited;
-      out.push_back(row);
-    }
-    return ok({{"invited", invited}, {"lines", out}});
+    return import_answer(ctx, service::import_experts_csv(ctx.env, ctx.actor, ctx.req.body));
+  });
+  r.add("POST", "/api/v1/admin/experts.xlsx", organiser_only, [](Ctx& ctx) {
+    if (auto gate = organiser_gate(ctx)) return std::move(*gate);
+    return import_answer(ctx, service::import_experts_xlsx(ctx.env, ctx.actor, ctx.req.body));
   });
   r.add("GET", "/api/v1/admin/experts", organiser_only, [](Ctx& ctx) {
     if (auto gate = organiser_gate(ctx)) return std::move(*gate);

@@ -1,6 +1,7 @@
-// Test files made at run time (never committed): PNG and PDF written by hand, MP4 made with
-// ffmpeg into a temp dir that is removed when the process exits. Only Node built-ins + ffmpeg.
-import { execFile } from 'node:child_process';
+// Test files made at run time (never committed): PNG and PDF written by hand, XLSX zipped by
+// python3's zipfile, MP4 made with ffmpeg into a temp dir that is removed when the process exits.
+// Only Node built-ins, python3 and ffmpeg.
+import { execFile, spawnSync } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -176,4 +177,29 @@ export async function largeMp4(total) {
     randomFillSync(buf, off, Math.min(16 * MiB, total - off));
   }
   return buf;
+}
+
+/** A minimal .xlsx (one sheet, inline strings) of `rows`, made with Python's zipfile. */
+export function xlsxOf(rows) {
+  const esc = (v) => String(v).replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const col = (i) => String.fromCharCode(65 + i);
+  const sheet = '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>' +
+    rows.map((r, ri) => `<row r="${ri + 1}">` + r.map((v, ci) => `<c r="${col(ci)}${ri + 1}" t="inlineStr"><is><t>${esc(v)}</t></is></c>`).join('') + '</row>').join('') +
+    '</sheetData></worksheet>';
+  const py = `
+import sys, zipfile, io, json
+files = json.loads(sys.stdin.read())
+buf = io.BytesIO()
+with zipfile.ZipFile(buf, 'w', zipfile.ZIP_DEFLATED) as z:
+    for name, text in files.items():
+        z.writestr(name, text)
+sys.stdout.buffer.write(buf.getvalue())`;
+  const files = {
+    '[Content_Types].xml': '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/></Types>',
+    'xl/workbook.xml': '<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheets><sheet name="Experts" sheetId="1"/></sheets></workbook>',
+    'xl/worksheets/sheet1.xml': sheet,
+  };
+  const r = spawnSync('/usr/bin/python3', ['-c', py], { input: JSON.stringify(files), maxBuffer: 1 << 20 });
+  if (r.status !== 0) throw new Error(`python3 zipfile failed: ${r.stderr}`);
+  return r.stdout;
 }

@@ -19,7 +19,7 @@ import {
   callToml, shanghaiLocal, uniqueEmail, criteriaSlugs, BIN, REPO, AWARD, APPLICANT_PASSWORD, ADMIN_EMAIL, ADMIN_PASSWORD,
 } from './harness.mjs';
 import { TUS, OCTETS, encodeMetadata, mustCreate, uploadFile, waitMaterial } from './tus.mjs';
-import { pngBytes, pdfBytes } from './fixtures.mjs';
+import { pngBytes, pdfBytes, xlsxOf } from './fixtures.mjs';
 
 /** The roles the test can act as, in the order each route is tried (the owner last). */
 const ROLES = ['anonymous', 'other', 'recommender', 'expert', 'organiser', 'owner'];
@@ -327,6 +327,10 @@ describe('route × role × object matrix', () => {
       case 'POST /api/v1/admin/experts.csv':
         headers['Content-Type'] = 'text/csv';
         body = `email,name\n${uniqueEmail('csv-expert')},CSV Expert\n`;
+        break;
+      case 'POST /api/v1/admin/experts.xlsx':
+        headers['Content-Type'] = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+        body = xlsxOf([['email', 'name'], [uniqueEmail('xlsx-expert'), 'XLSX Expert']]);
         break;
       case 'PATCH /api/v1/expert/profile': body = json({ bio: 'Edited by the matrix test' }); break;
       case 'POST /api/v1/admin/calls/{slug}/committees': // with the expert, who stays eligible for the category

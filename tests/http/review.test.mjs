@@ -18,7 +18,7 @@ import {
   errorFields, callToml, shanghaiLocal, uniqueEmail, AWARD,
 } from './harness.mjs';
 import { uploadFile } from './tus.mjs';
-import { pdfBytes } from './fixtures.mjs';
+import { pdfBytes, xlsxOf } from './fixtures.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const isoSeconds = (ms) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -220,6 +220,19 @@ describe('expert review', () => {
     assert.ok(imp.body.lines[2].error);
     const noHeader = await admin.api('POST', '/admin/experts.csv', { body: 'a,b\n', headers: { 'Content-Type': 'text/csv' } });
     expectError(assert, noHeader, 422, 'invalid');
+
+    // XLSX: the same list as a workbook (built here with Python's zipfile: inline strings, a
+    // blank row in the middle), then a file that is no workbook.
+    const xlsxEmail = uniqueEmail('xlsx');
+    const book = xlsxOf([['email', 'name', 'organization', 'max_load'], [], [xlsxEmail, '表格专家', '某实验室', '4']]);
+    const xl = await admin.api('POST', '/admin/experts.xlsx', { body: book, headers: { 'Content-Type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' } });
+    expectStatus(assert, xl, 200);
+    assert.equal(xl.body.invited, 1);
+    assert.equal(xl.body.lines[0].line, 3);
+    const fromXlsx = (await admin.get("/admin/experts")).body.experts.find((x) => x.email === xlsxEmail);
+    assert.ok(fromXlsx && fromXlsx.name === "表格专家" && fromXlsx.max_load === 4, JSON.stringify(fromXlsx));
+    expectError(assert, await admin.api('POST', '/admin/experts.xlsx', { body: 'not a zip', headers: { 'Content-Type': 'application/octet-stream' } }), 422, 'invalid');
+    expectError(assert, await who.api('POST', '/admin/experts.xlsx', { body: book }), 403);
   });
 
   // ---- rounds -------------------------------------------------------------------------
