@@ -59,10 +59,12 @@ Expert expert_of(const store::Row& r) {
   x.categories = string_list(r.str("categories"));
   x.max_load = int(r.num("max_load"));
   x.accepted = !r.null("accepted_at");
+  x.declared_organizations = string_list(r.str("declared_organizations"));
   return x;
 }
 constexpr const char* kExpertCols =
-    "id, user_id, email, name, organization, country, expertise, bio, calls, categories, max_load, accepted_at";
+    "id, user_id, email, name, organization, country, expertise, bio, calls, categories, max_load, accepted_at, "
+    "declared_organizations";
 
 Round round_of(const store::Row& r) {
   Round x;
@@ -180,6 +182,14 @@ void refresh_conflicts(store::Conn& c, const Round& round, long long now) {
       if (auto it = index.find(key); it != index.end()) candidates.insert(it->second.begin(), it->second.end());
     };
     take(by_org, normalise_org_name(x.organization));
+    // Organisations the expert declared a conflict with: every entry naming one, source "declared".
+    for (const auto& o : x.declared_organizations)
+      if (auto it = by_org.find(normalise_org_name(o)); it != by_org.end())
+        for (size_t i : it->second)
+          if (pool.eligible(x, round.call, entries[i].category))
+            c.exec("INSERT INTO review_conflicts (round_id, expert_id, entry_id, source, reason, created_by, created_at) "
+                   "VALUES (?, ?, ?, 'declared', ?, ?, ?) ON CONFLICT DO NOTHING",
+                   {round.id, x.id, entries[i].id, o, x.user_id.empty() ? store::Value(nullptr) : store::Value(x.user_id), now});
     take(by_domain, email_domain(x.email));
     for (const auto& u : ef.units) take(by_unit, u);
     for (size_t i : candidates) {
@@ -513,6 +523,21 @@ Result<Expert> update_expert_profile(Env& env, const Actor& actor, const json& p
   };
   list("calls", x.calls, true);
   list("categories", x.categories, false);
+  if (patch.contains("declared_organizations")) {
+    const json& v = patch["declared_organizations"];
+    std::vector<std::string> orgs;
+    bool good = v.is_array() && v.size() <= 50;
+    if (good)
+      for (const auto& o : v) {
+        if (!o.is_string() || !bounded(o.get<std::string>(), 300)) {
+          good = false;
+          break;
+        }
+        if (auto t = trim(o.get<std::string>()); !t.empty()) orgs.push_back(t);
+      }
+    if (!good) e.fields["declared_organizations"] = {"rule.declared_organizations", {}};
+    else x.declared_organizations = orgs;
+  }
   if (patch.contains("max_load")) {
     if (!patch["max_load"].is_number_integer() || patch["max_load"].get<long long>() < 1 ||
         patch["max_load"].get<long long>() > 1000)
@@ -523,9 +548,10 @@ Result<Expert> update_expert_profile(Env& env, const Actor& actor, const json& p
   long long now = unix_seconds(env.now());
   return in_write(env, [&](store::Conn& c) -> Result<Expert> {
     c.exec("UPDATE experts SET name = ?, organization = ?, country = ?, expertise = ?, bio = ?, calls = ?, categories = ?, "
-           "max_load = ? WHERE id = ?",
+           "max_load = ?, declared_organizations = ? WHERE id = ?",
            {std::string(trim(x.name)), std::string(trim(x.organization)), std::string(trim(x.country)), x.expertise, x.bio,
-            json(x.calls).dump(), json(x.categories).dump(), (long long)x.max_load, x.id});
+            json(x.calls).dump(), json(x.categories).dump(), (long long)x.max_load, json(x.declared_organizations).dump(),
+            x.id});
     store::audit(c, now, actor.id, "expert_profile", "expert", x.id);
     return x;
   });

@@ -26,6 +26,7 @@ inline constexpr long long kExpertInvitationSeconds = 30 * 86400;
 struct Expert {
   std::string id, user_id, email, name, organization, country, expertise, bio;
   std::vector<std::string> calls, categories;  // empty: any
+  std::vector<std::string> declared_organizations;  // the expert's declared conflicts: any entry naming one
   int max_load = 10;
   bool accepted = false;
 };
@@ -61,7 +62,8 @@ Result<std::vector<Expert>> list_experts(Env& env, const Actor& actor);
 // The signed-in account's expert profile (not_found when it is no expert).
 Result<Expert> my_expert_profile(Env& env, const Actor& actor);
 // The expert fills their profile: any of name, organisation, country, expertise, bio, calls,
-// categories, max_load (fields are validated; unknown calls or categories refused).
+// categories, max_load, declared_organizations (at most 50 names; fields are validated; unknown
+// calls or categories refused).
 Result<Expert> update_expert_profile(Env& env, const Actor& actor, const nlohmann::json& patch);
 
 // A committee: a named group of experts for a category of a call. When a call's category has

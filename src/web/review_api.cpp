@@ -136,6 +136,7 @@ json expert_json(const service::Expert& x) {
           {"calls", x.calls},
           {"categories", x.categories},
           {"max_load", x.max_load},
+          {"declared_organizations", x.declared_organizations},
           {"accepted", x.accepted}};
 }
 

@@ -172,6 +172,11 @@ Response profile_page(Ctx& ctx, const service::Expert& x, const ProfilePosted* p
          {"countries", country_options(ctx, val("country", x.country))},
          {"expertise", val("expertise", x.expertise)},
          {"bio", val("bio", x.bio)},
+         {"declared_organizations", val("declared_organizations", [&] {
+            std::string lines;
+            for (const auto& o : x.declared_organizations) lines += (lines.empty() ? "" : "\n") + o;
+            return lines;
+          }())},
          {"max_load", val("max_load", std::to_string(x.max_load))},
          {"email", x.email},
          {"calls", call_choices(ctx, calls, sel_calls, sel_cats)},
@@ -189,6 +194,15 @@ json profile_patch(const Form& f, Error& e) {
          {"bio", field(f, "bio")},
          {"calls", fields_all(f, "calls")},
          {"categories", fields_all(f, "categories")}};
+  json orgs = json::array();  // one a line
+  std::string text = field(f, "declared_organizations");
+  for (size_t i = 0; i <= text.size();) {
+    size_t j = text.find('\n', i);
+    if (j == std::string::npos) j = text.size();
+    if (auto line = trim(text.substr(i, j - i)); !line.empty()) orgs.push_back(line);
+    i = j + 1;
+  }
+  p["declared_organizations"] = orgs;
   if (auto n = parse_int(field(f, "max_load"))) p["max_load"] = *n;
   else e.fields["max_load"] = {"rule.max_load", {}};
   return p;

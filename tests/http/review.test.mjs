@@ -306,6 +306,17 @@ describe('expert review', () => {
     assert.ok(!has(list2, xUnit, eUnit.id), JSON.stringify(list2));
     assert.ok(has(list2, xOrg, eOrg.id, 'organisation'));
 
+    // An organisation the expert declares (a former employer): every entry naming it is a declared
+    // conflict, found when the conflicts are refreshed; bad lists are refused.
+    expectError(assert, await xFree.patch('/expert/profile', { declared_organizations: 'Owner Institute' }), 422, 'invalid');
+    const declared = await xFree.patch('/expert/profile', { declared_organizations: ['  owner institute '] });
+    expectStatus(assert, declared, 200);
+    assert.deepEqual(declared.body.declared_organizations, ['owner institute']);
+    const list3 = await conflicts(r2.id);
+    assert.ok(has(list3, xFree, eOrg.id, 'declared'), JSON.stringify(list3));
+    assert.ok(!has(list3, xFree, eMail.id), 'only entries naming it');
+    await xFree.patch('/expert/profile', { declared_organizations: [] });
+
     // A conflicted pair is never assigned by hand ...
     for (const [x, e] of [[xOrg, eOrg], [xMail, eMail], [xUnit, eUnit]]) {
       const res = await admin.post(`/admin/rounds/${r.id}/assignments`, { submission: e.id, expert: x.expertId });
