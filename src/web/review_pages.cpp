@@ -485,6 +485,7 @@ json visibility_options(Ctx& ctx, const std::string& selected) {
 struct RoundsPosted {
   Form values;
   const Error* error = nullptr;
+  const Error* committee_error = nullptr;  // the committee form's refusal
 };
 
 Response rounds_page(Ctx& ctx, const Call& call, const RoundsPosted* posted, int status) {
@@ -520,7 +521,32 @@ Response rounds_page(Ctx& ctx, const Call& call, const RoundsPosted* posted, int
          {"deadline_hint", ctx.tr("review.round.deadline_hint", {{"zone", zone_label(ctx, call)}})},
          {"rounds", rounds},
          {"has_rounds", !rounds.empty()},
-         {"create", create}};
+         {"create", create},
+         {"csrf", ctx.csrf}};
+  // Committees of the call: a named group of experts a category's entries go to.
+  std::map<std::string, std::string> expert_names;
+  json experts = json::array();
+  if (auto pool = service::list_experts(ctx.env, ctx.actor))
+    for (const auto& x : *pool) {
+      expert_names[x.id] = x.name;
+      if (x.accepted) experts.push_back({{"id", x.id}, {"name", x.name}, {"organization", x.organization}});
+    }
+  json committees = json::array();
+  if (auto list = service::list_committees(ctx.env, ctx.actor, call.slug))
+    for (const auto& k : *list) {
+      std::string members;
+      for (const auto& x : k.experts) members += (members.empty() ? "" : ", ") + (expert_names.count(x) ? expert_names[x] : x);
+      const Category* cat = call.category(k.category);
+      committees.push_back({{"name", text_in(ctx, k.name_zh, k.name_en)},
+                            {"category", cat ? cat->title.in(ctx.lang) : k.category},
+                            {"members", members}});
+    }
+  json categories = json::array();
+  for (const auto& c : call.categories) categories.push_back({{"slug", c.slug}, {"title", c.title.in(ctx.lang)}});
+  v["committees"] = committees;
+  v["experts"] = experts;
+  v["categories"] = categories;
+  if (posted && posted->committee_error) v["committees_error"] = ctx.tr(posted->committee_error->message);
   return page(ctx, "admin_rounds", v, status, ctx.tr("review.rounds.title") + " · " + call.title.in(ctx.lang));
 }
 
@@ -1072,6 +1098,23 @@ void add_review_page_routes(Router& r) {
     auto call = service::find_call(ctx.env, ctx.req.param("slug"));
     if (!call) return answer_error(ctx, call.error());
     return rounds_page(ctx, *call, nullptr, 200);
+  });
+  r.add("POST", "/admin/calls/{slug}/committees", organiser_post, [](Ctx& ctx) {
+    if (auto gate = organiser_gate(ctx)) return std::move(*gate);
+    auto call = service::find_call(ctx.env, ctx.req.param("slug"));
+    if (!call) return answer_error(ctx, call.error());
+    auto f = form_of(ctx);
+    service::Committee k;
+    k.category = field(f, "category");
+    k.name_zh = field(f, "name_zh");
+    k.name_en = field(f, "name_en");
+    k.experts = fields_all(f, "experts");
+    auto made = service::create_committee(ctx.env, ctx.actor, call->slug, k);
+    if (!made) {
+      RoundsPosted p{{}, nullptr, &made.error()};
+      return rounds_page(ctx, *call, &p, http_status(made.error().code));
+    }
+    return redirect_flash("/admin/calls/" + call->slug + "/rounds#committees", "flash.committee_created");
   });
   r.add("POST", "/admin/calls/{slug}/rounds", organiser_post, [](Ctx& ctx) {
     if (auto gate = organiser_gate(ctx)) return std::move(*gate);
