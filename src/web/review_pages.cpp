@@ -437,7 +437,15 @@ struct InvitePosted {
   const Error* error = nullptr;
 };
 
-Response experts_page(Ctx& ctx, const InvitePosted* posted, int status, const std::string& link = "") {
+// The lines of an import (CSV pasted, or a file sent by the page's script to the API), as shown.
+struct ImportShown {
+  std::string csv;
+  std::optional<Error> error;
+  std::vector<service::ExpertImportLine> lines;
+};
+
+Response experts_page(Ctx& ctx, const InvitePosted* posted, int status, const std::string& link = "",
+                      const ImportShown* imported = nullptr) {
   auto list = service::list_experts(ctx.env, ctx.actor);
   if (!list) return answer_error(ctx, list.error());
   auto calls = calls_by_slug(ctx);
@@ -468,8 +476,29 @@ Response experts_page(Ctx& ctx, const InvitePosted* posted, int status, const st
                                      posted ? fields_all(posted->values, "categories") : std::vector<std::string>{})},
               {"errors", posted && posted->error ? errors_view(ctx, *posted->error) : json::object()}};
   if (posted && posted->error) invite["error"] = ctx.tr(posted->error->message);
-  json v{{"experts", experts}, {"has_experts", !experts.empty()}, {"invite", invite}};
+  json v{{"experts", experts}, {"has_experts", !experts.empty()}, {"invite", invite}, {"csrf", ctx.csrf}};
   if (!link.empty()) v["invitation_link"] = link;
+  json import{{"csv", imported ? imported->csv : std::string()}};
+  if (imported && imported->error) import["error"] = ctx.tr(imported->error->message);
+  if (imported && imported->error)
+    for (const auto& [k, m] : imported->error->fields) import["field_error"] = ctx.tr(m);
+  if (imported && !imported->error) {
+    json lines = json::array();
+    int invited = 0;
+    for (const auto& l : imported->lines) {
+      std::string outcome = l.error ? ctx.tr(l.error->message) : l.skipped ? ctx.tr("review.import.skipped")
+                                                                            : ctx.tr("review.import.invited");
+      if (l.error)
+        for (const auto& [k, m] : l.error->fields) outcome += " " + ctx.tr(m);
+      if (!l.error && !l.skipped) ++invited;
+      lines.push_back({{"line", std::to_string(l.line)}, {"email", l.email}, {"outcome", outcome}, {"bad", l.error.has_value()}});
+    }
+    import["has_lines"] = !lines.empty();
+    import["lines"] = lines;
+    import["summary"] = ctx.tr("review.import.summary", {{"invited", std::to_string(invited)},
+                                                          {"lines", std::to_string(imported->lines.size())}});
+  }
+  v["import"] = import;
   return page(ctx, "admin_experts", v, status, ctx.tr("review.pool.title"));
 }
 
@@ -1091,6 +1120,21 @@ void add_review_page_routes(Router& r) {
     }
     InvitePosted p{f, &e};
     return experts_page(ctx, &p, http_status(e.code));
+  });
+
+  // A list of experts pasted as CSV (the page's script sends an .xlsx or .csv file to the API).
+  r.add("POST", "/admin/experts/import", organiser_page, [](Ctx& ctx) {
+    if (auto gate = organiser_gate(ctx)) return std::move(*gate);
+    ImportShown shown;
+    shown.csv = field(form_of(ctx), "csv");
+    auto lines = service::import_experts_csv(ctx.env, ctx.actor, shown.csv);
+    if (!lines) {
+      if (lines.error().code != Code::invalid) return answer_error(ctx, lines.error());
+      shown.error = lines.error();
+      return experts_page(ctx, nullptr, http_status(lines.error().code), "", &shown);
+    }
+    shown.lines = std::move(*lines);
+    return experts_page(ctx, nullptr, 200, "", &shown);
   });
 
   r.add("GET", "/admin/calls/{slug}/rounds", organiser_page, [](Ctx& ctx) {

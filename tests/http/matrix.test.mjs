@@ -333,6 +333,7 @@ describe('route × role × object matrix', () => {
         body = xlsxOf([['email', 'name'], [uniqueEmail('xlsx-expert'), 'XLSX Expert']]);
         break;
       case 'PATCH /api/v1/expert/profile': body = json({ bio: 'Edited by the matrix test' }); break;
+      case 'POST /admin/experts/import': body = form({ csv: `email,name\n${uniqueEmail('page-import')},Imported Expert\n` }); break;
       case 'POST /admin/calls/{slug}/committees': body = form({ category, name_en: 'Matrix committee (page)' }); break;
       case 'POST /api/v1/admin/calls/{slug}/committees': // with the expert, who stays eligible for the category
         body = json({ category, name_zh: '矩阵委员会', name_en: 'Matrix committee', experts: [actors.expert.id] });
