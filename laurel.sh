@@ -70,8 +70,9 @@ case "${1:-}" in
   test)
     install_packages "${TEST_PACKAGES[@]}"
     build
-    # Two at a time: the fuzzers and unit tests are CPU-bound, the HTTP and browser suites mostly
-    # wait on servers. Benchmarks and timing-sensitive suites run alone (RUN_SERIAL in CMakeLists.txt).
+    # Two at a time: the browser suites and unit tests run beside the fuzzers or an HTTP suite;
+    # benchmarks run alone, and the HTTP suites never beside each other or the fuzzers
+    # (RUN_SERIAL and RESOURCE_LOCK in CMakeLists.txt).
     ctest --test-dir build --output-on-failure --timeout 900 --parallel 2
     ;;
   *)
