@@ -14,7 +14,7 @@ BUILD_PACKAGES=(build-essential cmake ninja-build ccache pkg-config git ca-certi
   iso-codes tzdata libgtest-dev libjemalloc-dev libmagic-dev libssl-dev libpq-dev liboath-dev libqrencode-dev
   libcurl4-openssl-dev libxlsxwriter-dev libzip-dev libpugixml-dev libxapian-dev liblemon-dev libglpk-dev ffmpeg libvips-tools)
 TEST_PACKAGES=(chromium fonts-noto-cjk sqlite3 curl wrk nginx-light postgresql-15 postgresql-client-15 time
-  clang-16 libclang-rt-16-dev llvm-16 python3-aiosmtpd openssl)  # fuzz/run.sh: libFuzzer, sanitizers, llvm-symbolizer
+  clang-16 libclang-rt-16-dev llvm-16 python3-aiosmtpd openssl unzip)  # fuzz/run.sh: libFuzzer, sanitizers, llvm-symbolizer
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 

@@ -17,7 +17,7 @@ import { attachRequired } from './tus.mjs';
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 const INJECTION = '=HYPERLINK("http://evil.example/","click")';
 
-/** unzip -p of one member of an XLSX answer ('' when unzip is missing or the member absent). */
+/** unzip -p of one member of an XLSX answer ('' when the member is absent). */
 function unzipMember(bytes, member) {
   const dir = mkdtempSync(join(tmpdir(), 'laurel-xlsx-'));
   try {
@@ -141,7 +141,7 @@ describe('unit exports', () => {
       assert.equal(res.headers.get('content-type'), XLSX_TYPE);
       assert.match(res.headers.get('content-disposition'), /^attachment; filename="unit-[A-Za-z0-9_-]+-entries\.xlsx"$/);
       assert.equal(Buffer.from(res.bytes.slice(0, 4)).toString('latin1'), 'PK\x03\x04');
-      if (!haveUnzip) continue;
+      assert.ok(haveUnzip, 'unzip is not installed (laurel.sh test installs it)');
       const xml = xlsxText(res.bytes);
       assert.ok(xml.includes(titleZh), xml.slice(0, 2000));
       assert.ok(xml.includes(receipt));
@@ -176,7 +176,8 @@ describe('unit exports', () => {
     expectStatus(assert, x, 200);
     assert.equal(x.headers.get('content-type'), XLSX_TYPE);
     assert.equal(Buffer.from(x.bytes.slice(0, 4)).toString('latin1'), 'PK\x03\x04');
-    if (haveUnzip) {
+    assert.ok(haveUnzip, 'unzip is not installed (laurel.sh test installs it)');
+    {
       const xml = xlsxText(x.bytes, 2);
       assert.ok(xml.includes('Some University'), xml.slice(0, 2000));
       assert.ok(xml.includes('× 10'), 'the formula sheet');

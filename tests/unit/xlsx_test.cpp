@@ -65,7 +65,7 @@ TEST(Xlsx, WritesAZipWithTheSheetsText) {
   std::string bytes = laurel::xlsx::workbook({entries_sheet()});
   ASSERT_GT(bytes.size(), 100u);
   EXPECT_EQ(bytes.substr(0, 4), std::string("PK\x03\x04", 4));
-  if (!have_unzip()) GTEST_SKIP() << "unzip is not installed";
+  ASSERT_TRUE(have_unzip()) << "unzip is not installed (laurel.sh test installs it)";
   Unzipped z(bytes);
   std::string list = Unzipped::run("unzip -Z1 '" + z.file.string() + "'");
   EXPECT_NE(list.find("xl/workbook.xml"), std::string::npos) << list;
@@ -83,7 +83,7 @@ TEST(Xlsx, WritesAZipWithTheSheetsText) {
 }
 
 TEST(Xlsx, FormulaLikeTextStaysTextAndIsGuarded) {
-  if (!have_unzip()) GTEST_SKIP() << "unzip is not installed";
+  ASSERT_TRUE(have_unzip()) << "unzip is not installed (laurel.sh test installs it)";
   Unzipped z(laurel::xlsx::workbook({entries_sheet()}));
   std::string xml = z.member("xl/worksheets/sheet1.xml");
   ASSERT_FALSE(xml.empty());
@@ -96,7 +96,7 @@ TEST(Xlsx, FormulaLikeTextStaysTextAndIsGuarded) {
 }
 
 TEST(Xlsx, HeaderIsBoldAndFrozen) {
-  if (!have_unzip()) GTEST_SKIP() << "unzip is not installed";
+  ASSERT_TRUE(have_unzip()) << "unzip is not installed (laurel.sh test installs it)";
   Unzipped z(laurel::xlsx::workbook({entries_sheet()}));
   std::string xml = z.member("xl/worksheets/sheet1.xml");
   EXPECT_NE(xml.find("state=\"frozen\""), std::string::npos) << xml;
@@ -110,7 +110,7 @@ TEST(Xlsx, SeveralSheetsAndAwkwardNames) {
   b.name = "Formula: a/b [x]?*'";  // characters Excel refuses in a sheet name
   b.rows = {{std::string("score = submitted × 1 + selected × 5 + winners × 10")}};
   std::string bytes = laurel::xlsx::workbook({a, b});
-  if (!have_unzip()) GTEST_SKIP() << "unzip is not installed";
+  ASSERT_TRUE(have_unzip()) << "unzip is not installed (laurel.sh test installs it)";
   Unzipped z(bytes);
   std::string wb = z.member("xl/workbook.xml");
   EXPECT_NE(wb.find("name=\"Formula_ a_b _x___\""), std::string::npos) << wb;
@@ -122,7 +122,7 @@ TEST(Xlsx, InvalidUtf8AndOverlongTextAreMadeSafe) {
   s.name = "x";
   s.rows = {{std::string("ok\xC3(bad"), std::string(40000, 'a')}};
   std::string bytes = laurel::xlsx::workbook({s});
-  if (!have_unzip()) GTEST_SKIP() << "unzip is not installed";
+  ASSERT_TRUE(have_unzip()) << "unzip is not installed (laurel.sh test installs it)";
   Unzipped z(bytes);
   std::string xml = z.member("xl/worksheets/sheet1.xml");
   EXPECT_NE(xml.find("ok\xEF\xBF\xBD(bad"), std::string::npos) << xml;
