@@ -359,4 +359,13 @@ Result<Account> add_user(Env& env, const std::string& email_in, const std::strin
   });
 }
 
+AccountPlaces account_places(Env& env, const std::string& user_id) {
+  auto c = env.db.acquire();
+  auto r = c->query_one("SELECT (SELECT COUNT(*) FROM unit_members WHERE user_id = ?), "
+                        "(SELECT COUNT(*) FROM experts WHERE user_id = ? AND accepted_at IS NOT NULL)",
+                        {user_id, user_id});
+  if (!r) return {};
+  return {r->num(0) > 0, r->num(1) > 0};
+}
+
 }  // namespace laurel::service

@@ -88,4 +88,11 @@ Status change_password(Env& env, const Session& current, const std::string& old_
                        const std::string& new_password);
 Result<Account> add_user(Env& env, const std::string& email, const std::string& password, const std::string& role);
 
+// What else an account is, for the header's links: a member of a recommending unit, an expert of
+// the pool (accepted). One small query.
+struct AccountPlaces {
+  bool units = false, expert = false;
+};
+AccountPlaces account_places(Env& env, const std::string& user_id);
+
 }  // namespace laurel::service

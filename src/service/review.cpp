@@ -230,8 +230,10 @@ std::map<std::string, std::string> string_map(const std::string& text) {
 
 constexpr const char* kReviewSelect =
     "SELECT r.id, r.round_id, r.entry_id, r.expert_id, r.status, r.scores, r.comments, r.comment, r.recommendation, "
-    "r.confidence, r.submitted_at, r.updated_at, s.title_zh, s.title_en, s.receipt, s.category, s.call_slug "
-    "FROM reviews r JOIN submissions s ON s.id = r.entry_id ";
+    "r.confidence, r.submitted_at, r.updated_at, s.title_zh, s.title_en, s.receipt, s.category, s.call_slug, "
+    "rr.title_zh AS round_title_zh, rr.title_en AS round_title_en, rr.visibility AS round_visibility, "
+    "rr.deadline AS round_deadline FROM reviews r JOIN submissions s ON s.id = r.entry_id "
+    "JOIN review_rounds rr ON rr.id = r.round_id ";
 
 Review review_of(const store::Row& r) {
   Review v;
@@ -252,6 +254,10 @@ Review review_of(const store::Row& r) {
   v.receipt = r.null("receipt") ? "" : r.str("receipt");
   v.category = r.str("category");
   v.call = r.str("call_slug");
+  v.round_title_zh = r.str("round_title_zh");
+  v.round_title_en = r.str("round_title_en");
+  v.round_visibility = r.str("round_visibility");
+  v.round_deadline = from_unix_seconds(r.num("round_deadline"));
   return v;
 }
 

@@ -156,6 +156,9 @@ Result<std::vector<CsvAssignment>> assign_from_csv(Env& env, const Actor& actor,
 struct Review {
   std::string id, round, entry, expert, status;
   std::string title_zh, title_en, receipt, category, call;
+  // The round's facts the expert's pages show.
+  std::string round_title_zh, round_title_en, round_visibility;
+  Instant round_deadline{};
   ReviewInput input;
   std::optional<Instant> submitted_at;
   Instant updated_at{};

@@ -138,6 +138,11 @@ UnitTree load_units(store::Conn& c) {
   return t;
 }
 
+UnitTree all_units(Env& env) {
+  auto c = env.db.acquire();
+  return load_units(*c);
+}
+
 std::vector<UnitRole> unit_roles(store::Conn& c, const std::string& user_id) {
   std::vector<UnitRole> out;
   for (const auto& r : c.query("SELECT unit_id, role FROM unit_members WHERE user_id = ?", {user_id}))

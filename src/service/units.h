@@ -20,6 +20,7 @@ inline constexpr long long kInvitationSeconds = 14 * 86400;
 
 // The whole tree (units are few).
 UnitTree load_units(store::Conn& c);
+UnitTree all_units(Env& env);  // the same, on a connection of its own (what the pages and API list)
 // The actor's memberships.
 std::vector<UnitRole> unit_roles(store::Conn& c, const std::string& user_id);
 

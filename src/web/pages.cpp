@@ -40,14 +40,9 @@ json layout_view(Ctx& ctx, const std::string& title) {
   // "Reviews" for an expert of the pool: one small query, only when signed in.
   if (ctx.actor.signed_in()) {
     try {
-      auto c = ctx.env.db.acquire();
-      auto r = c->query_one("SELECT (SELECT COUNT(*) FROM unit_members WHERE user_id = ?), "
-                            "(SELECT COUNT(*) FROM experts WHERE user_id = ? AND accepted_at IS NOT NULL)",
-                            {ctx.actor.id, ctx.actor.id});
-      if (r) {
-        l["has_units"] = !ctx.actor.organiser() && r->num(0) > 0;
-        l["has_reviews"] = r->num(1) > 0;
-      }
+      auto places = service::account_places(ctx.env, ctx.actor.id);
+      l["has_units"] = !ctx.actor.organiser() && places.units;
+      l["has_reviews"] = places.expert;
     } catch (...) {
       // the page (an error page, perhaps while the database is away) is shown without the links
     }

@@ -137,20 +137,13 @@ std::optional<int> parse_int(const std::string& s) {
   }
 }
 
-// What the expert pages need of a round that the service's Review does not carry: its title, its
-// deadline and its visibility rule. The round is that of the actor's own review (read only).
+// What the expert pages show of a review's round (the service's Review carries it).
 struct RoundFacts {
   std::string title_zh, title_en, visibility;
   Instant deadline{};
 };
-std::map<std::string, RoundFacts> rounds_of_reviews(Ctx& ctx, const std::vector<std::string>& round_ids) {
-  std::map<std::string, RoundFacts> out;
-  if (round_ids.empty()) return out;
-  auto c = ctx.env.db.acquire();
-  for (const auto& id : std::set<std::string>(round_ids.begin(), round_ids.end()))
-    if (auto r = c->query_one("SELECT title_zh, title_en, visibility, deadline FROM review_rounds WHERE id = ?", {id}))
-      out[id] = {r->str(0), r->str(1), r->str(2), from_unix_seconds(r->num(3))};
-  return out;
+RoundFacts round_facts(const service::Review& r) {
+  return {r.round_title_zh, r.round_title_en, r.round_visibility, r.round_deadline};
 }
 
 std::string status_label(Ctx& ctx, const std::string& s) { return ctx.tr("review.status." + s); }
@@ -215,8 +208,7 @@ Response review_page(Ctx& ctx, const service::Review& r, const ReviewInput* type
   auto cit = calls.find(r.call);
   const Call* call = cit == calls.end() ? nullptr : &cit->second;
   std::string zone = call ? call->time_zone : "Asia/Shanghai";
-  auto rounds = rounds_of_reviews(ctx, {r.round});
-  RoundFacts round = rounds.count(r.round) ? rounds[r.round] : RoundFacts{};
+  RoundFacts round = round_facts(r);
   std::string title = text_in(ctx, r.title_zh, r.title_en);
   if (title.empty()) title = ctx.tr("entry.untitled");
   Instant now = ctx.env.now();
@@ -1020,14 +1012,11 @@ void add_review_page_routes(Router& r) {
           auto list = service::my_reviews(ctx.env, ctx.actor);
           if (!list) return answer_error(ctx, list.error());
           auto calls = calls_by_slug(ctx);
-          std::vector<std::string> ids;
-          for (const auto& x : *list) ids.push_back(x.round);
-          auto rounds = rounds_of_reviews(ctx, ids);
           json rows = json::array();
           for (const auto& x : *list) {
             auto cit = calls.find(x.call);
             std::string zone = cit == calls.end() ? "Asia/Shanghai" : cit->second.time_zone;
-            const RoundFacts& rf = rounds[x.round];
+            RoundFacts rf = round_facts(x);
             std::string title = text_in(ctx, x.title_zh, x.title_en);
             rows.push_back({{"id", x.id},
                             {"receipt", x.receipt},

@@ -79,10 +79,7 @@ std::optional<Response> organiser_gate(Ctx& ctx) {
   return std::nullopt;
 }
 
-UnitTree load_tree(Ctx& ctx) {
-  auto c = ctx.env.db.acquire();
-  return service::load_units(*c);
-}
+UnitTree load_tree(Ctx& ctx) { return service::all_units(ctx.env); }
 
 std::map<std::string, Call> calls_by_slug(Ctx& ctx) {
   std::map<std::string, Call> out;

@@ -109,9 +109,8 @@ void add_unit_api_routes(Router& r) {
         {.anonymous = 401, .owner = 403, .other = 403, .organiser = 200, .recommender = 403}, [](Ctx& ctx) {
           if (!ctx.session) return need_login(ctx);
           if (auto st = can_manage_calls(ctx.actor); !st) return answer_error(ctx, st.error());
-          auto c = ctx.env.db.acquire();
           json out = json::array();
-          for (const auto& [id, u] : service::load_units(*c)) out.push_back(unit_json(u));
+          for (const auto& [id, u] : service::all_units(ctx.env)) out.push_back(unit_json(u));
           return ok({{"units", out}});
         });
   r.add("PATCH", "/api/v1/admin/units/{id}",
