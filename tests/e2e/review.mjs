@@ -30,6 +30,7 @@ import {
 import { uploadFile, waitMaterial } from '../http/tus.mjs';
 import { pdfBytes, pngBytes, tinyMp4 } from '../http/fixtures.mjs';
 import { launch, leakedKey, loadChromium } from './lib/browser.mjs';
+import { clickNav, expectTextWith, openPage, pathOf, textOf } from './lib/pages.mjs';
 
 const OVERALL_TIMEOUT_MS = 300_000;
 const WAIT_MS = 15_000;
@@ -79,39 +80,11 @@ const TEXT = {
 
 // ---------------------------------------------------------------------------------------
 
-async function newPage(browser, lang, who) {
-  const context = await browser.newContext({
-    locale: TEXT[lang].locale,
-    extraHTTPHeaders: { 'Accept-Language': lang === 'zh' ? 'zh-CN,zh;q=0.9' : 'en;q=0.9' },
-    timezoneId: 'Asia/Shanghai',
-    viewport: { width: 1280, height: 900 },
-  });
-  context.setDefaultTimeout(WAIT_MS);
-  context.setDefaultNavigationTimeout(WAIT_MS);
-  const page = await context.newPage();
-  page.on('pageerror', (e) => pageErrors.push(`[${who}] ${e.message}`));
-  page.on('response', (r) => {
-    if (r.status() >= 500) serverErrors.push(`[${who}] ${r.request().method()} ${r.url()} -> ${r.status()}`);
-  });
-  page.on('dialog', (d) => d.accept().catch(() => {}));
-  return { context, page };
+function newPage(browser, lang, who) {
+  return openPage(browser, { locale: TEXT[lang].locale, lang, who, waitMs: WAIT_MS, errors: { page: pageErrors, server: serverErrors } });
 }
 
-const pathOf = (page) => new URL(page.url()).pathname;
-const textOf = (page) => page.locator('body').innerText();
-
-async function expectText(page, ...needles) {
-  const body = await textOf(page);
-  for (const n of needles) {
-    check(body.includes(n), () => `expected ${JSON.stringify(n)} on ${page.url()}; the page says: ` +
-      JSON.stringify(body.slice(0, 1200)));
-  }
-}
-
-async function clickNav(page, locator) {
-  const [resp] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), locator.click()]);
-  return resp;
-}
+const expectText = (page, ...needles) => expectTextWith(check, page, needles, 1200);
 
 async function checkKeys(page) {
   const leaked = await leakedKey(page);

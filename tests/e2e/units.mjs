@@ -22,6 +22,7 @@ import {
   ADMIN_EMAIL, ADMIN_PASSWORD, APPLICANT_PASSWORD, AWARD, createDraft, getCall, newApplicant, startServer,
 } from '../http/harness.mjs';
 import { launch, leakedKey, loadChromium } from './lib/browser.mjs';
+import { clickNav, expectTextWith, openPage, pathOf, textOf } from './lib/pages.mjs';
 
 const OVERALL_TIMEOUT_MS = 240_000;
 const WAIT_MS = 15_000;
@@ -66,40 +67,11 @@ const TEXT = {
 
 // ---------------------------------------------------------------------------------------
 
-async function newPage(browser, lang, who) {
-  const context = await browser.newContext({
-    locale: TEXT[lang].locale,
-    extraHTTPHeaders: { 'Accept-Language': lang === 'zh' ? 'zh-CN,zh;q=0.9' : 'en;q=0.9' },
-    timezoneId: 'Asia/Shanghai',
-    viewport: { width: 1280, height: 900 },
-  });
-  context.setDefaultTimeout(WAIT_MS);
-  context.setDefaultNavigationTimeout(WAIT_MS);
-  const page = await context.newPage();
-  page.on('pageerror', (e) => pageErrors.push(`[${who}] ${e.message}`));
-  page.on('response', (r) => {
-    if (r.status() >= 500) serverErrors.push(`[${who}] ${r.request().method()} ${r.url()} -> ${r.status()}`);
-  });
-  page.on('dialog', (d) => d.accept().catch(() => {}));
-  return { context, page };
+function newPage(browser, lang, who) {
+  return openPage(browser, { locale: TEXT[lang].locale, lang, who, waitMs: WAIT_MS, errors: { page: pageErrors, server: serverErrors } });
 }
 
-const pathOf = (page) => new URL(page.url()).pathname;
-const textOf = (page) => page.locator('body').innerText();
-
-async function expectText(page, ...needles) {
-  const body = await textOf(page);
-  for (const n of needles) {
-    check(body.includes(n), () => `expected ${JSON.stringify(n)} on ${page.url()}; the page says: ` +
-      JSON.stringify(body.slice(0, 800)));
-  }
-}
-
-/** Click and wait for the navigation it starts; returns the main response. */
-async function clickNav(page, locator) {
-  const [resp] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), locator.click()]);
-  return resp;
-}
+const expectText = (page, ...needles) => expectTextWith(check, page, needles, 800);
 
 /** No leaked message key ({placeholder}, units.x.y, …) in the page. */
 async function checkKeys(page) {
